@@ -1,0 +1,124 @@
+/*
+ * cli.h - the command-line layer: the only code that prints, reads argv
+ * and picks exit codes. Private to src/cli and src/main.c.
+ */
+#ifndef TIDEPATCH_CLI_H
+#define TIDEPATCH_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tidepatch/buf.h"
+#include "tidepatch/err.h"
+
+/*
+ * Exit status contract, documented in tidepatch(1), EXIT STATUS. Values
+ * 64 and up follow sysexits(3) so wrappers can tell kinds of failure
+ * apart without parsing messages.
+ */
+enum tp_exit {
+	TP_EXIT_OK = 0,		/* done, nothing the policy objects to */
+	TP_EXIT_FINDINGS = 1,	/* done, and the policy says fail */
+	TP_EXIT_PARTIAL = 2,	/* some hosts failed, others succeeded */
+	TP_EXIT_USAGE = 64,	/* EX_USAGE: bad command line */
+	TP_EXIT_DATAERR = 65,	/* EX_DATAERR: bad input data */
+	TP_EXIT_NOINPUT = 66,	/* EX_NOINPUT: an input file does not exist */
+	TP_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: no host could be handled */
+	TP_EXIT_SOFTWARE = 70,	/* EX_SOFTWARE: internal error */
+	TP_EXIT_IOERR = 74,	/* EX_IOERR: cannot read or write a file */
+	TP_EXIT_NOPERM = 77,	/* EX_NOPERM: needs privileges we lack */
+	TP_EXIT_CONFIG = 78,	/* EX_CONFIG: bad configuration */
+};
+
+enum tp_format {
+	TP_FORMAT_DEFAULT,	/* the command's natural form */
+	TP_FORMAT_TABLE,
+	TP_FORMAT_JSON,
+};
+
+/* Settings from the global options, passed to every command. */
+struct tp_cli {
+	int verbosity;		/* -1 with -q, 0 default, 1 -v, 2 -vv */
+	enum tp_format format;	/* --format before the command */
+	bool color_stdout;	/* resolved --color for stdout */
+	bool color_stderr;
+	const char *color_when;	/* "auto", "always", "never" */
+};
+
+/* ---- parse-options: one table per command drives parsing and --help ---- */
+
+enum tp_opt_kind {
+	TP_OPT_END = 0,
+	TP_OPT_FLAG,		/* bool, set to true */
+	TP_OPT_COUNT,		/* int, incremented per use */
+	TP_OPT_STRING,		/* const char *, borrowed from argv */
+	TP_OPT_INT,		/* int, decimal, range-checked by caller */
+};
+
+struct tp_opt {
+	enum tp_opt_kind kind;
+	char short_name;	/* 0 for none */
+	const char *long_name;	/* NULL for none */
+	void *value;
+	const char *argh;	/* argument name for help, "<file>" */
+	const char *help;
+};
+
+/* Returned by tp_opts_parse when -h/--help was given. */
+#define TP_OPTS_HELP 1
+
+#define TP_OPTS_STOP_AT_NON_OPTION 1	/* for global options */
+
+/*
+ * Parse argv[1..argc) against opts. Non-option arguments are moved to
+ * argv[1..*argc_out); "--" ends option parsing (the rest are arguments).
+ * Returns 0, TP_OPTS_HELP, or -1 after printing "error: ..." to stderr.
+ */
+int tp_opts_parse(const struct tp_opt *opts, int argc, char **argv,
+		  int flags, int *argc_out);
+
+/* Print "usage: <usage>" and the option table to f. */
+void tp_opts_usage(FILE *f, const char *const *usage, const struct tp_opt *opts);
+
+/* ---- output ---- */
+
+/* Print "tidepatch: <msg>" to stderr (and the error code name at -v). */
+void tp_cli_error(const struct tp_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tp_cli_warn(const struct tp_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Resolve --color for a stream: always/never, or auto = TTY and no NO_COLOR. */
+bool tp_cli_want_color(const char *when, FILE *stream);
+
+/* Map a core error code to the exit status that describes it. */
+int tp_cli_exit_for(int code);
+
+/*
+ * Write <data, len> to path, or stdout for NULL or "-". Files are written
+ * to a temporary name beside the target and renamed into place, so a
+ * reader never sees half a report. Returns 0 or TP_EIO with err filled.
+ */
+int tp_cli_write_output(const char *path, const char *data, size_t len,
+			struct tp_err *err);
+
+/* Parse --format's value. Returns 0 or -1 after printing an error. */
+int tp_cli_parse_format(const char *s, enum tp_format *out);
+
+/* ---- commands ---- */
+
+typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
+
+int cmd_scan(struct tp_cli *cli, int argc, char **argv);
+int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);
+int cmd_help(struct tp_cli *cli, int argc, char **argv);
+int cmd_version(struct tp_cli *cli, int argc, char **argv);
+
+/* Print the list of commands (from main.c's table) to f. */
+void tp_cli_list_commands(FILE *f);
+
+/* Run the named command with argv (argv[0] is the command name). */
+int tp_cli_run_command(struct tp_cli *cli, const char *name, int argc,
+		       char **argv);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * output.c - where results and messages go: stdout for results, stderr
+ * for messages, files written atomically, colour only when wanted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void vmsg(const struct tp_cli *cli, const char *kind,
+		 const char *color, const char *fmt, va_list ap)
+{
+	bool c = cli && cli->color_stderr;
+
+	fprintf(stderr, "tidepatch: %s%s%s", c ? color : "", kind,
+		c ? "\033[0m" : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void tp_cli_error(const struct tp_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(cli, "error: ", "\033[1;31m", fmt, ap);
+	va_end(ap);
+}
+
+void tp_cli_warn(const struct tp_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli && cli->verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vmsg(cli, "warning: ", "\033[1;33m", fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * NO_COLOR (no-color.org): set and non-empty disables colour by default;
+ * an explicit --color=always still wins, as command-line flags should.
+ */
+bool tp_cli_want_color(const char *when, FILE *stream)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	if (nc && *nc)
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fileno(stream));
+}
+
+int tp_cli_exit_for(int code)
+{
+	switch (code) {
+	case TP_OK:
+		return TP_EXIT_OK;
+	case TP_EUSAGE:
+	case TP_EINVAL:
+		return TP_EXIT_USAGE;
+	case TP_EPARSE:
+	case TP_EVERSION:
+	case TP_ETOOBIG:
+		return TP_EXIT_DATAERR;
+	case TP_EIO:
+		return TP_EXIT_IOERR;
+	case TP_ECONFIG:
+		return TP_EXIT_CONFIG;
+	case TP_ENOMEM:
+		return TP_EXIT_SOFTWARE;
+	default:
+		return TP_EXIT_UNAVAILABLE;
+	}
+}
+
+int tp_cli_parse_format(const char *s, enum tp_format *out)
+{
+	if (!strcmp(s, "table"))
+		*out = TP_FORMAT_TABLE;
+	else if (!strcmp(s, "json"))
+		*out = TP_FORMAT_JSON;
+	else {
+		tp_cli_error(NULL, "unknown format '%s' (expected table or json)",
+			     s);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int tp_cli_write_output(const char *path, const char *data, size_t len,
+			struct tp_err *err)
+{
+	char *tmp = NULL;
+	size_t n;
+	int fd = -1, rc = 0;
+
+	if (!path || !strcmp(path, "-")) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout))
+			return tp_err_sys(err, TP_EIO, errno, "writing output");
+		return 0;
+	}
+	n = strlen(path) + 32;
+	if (!(tmp = malloc(n)))
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = tp_err_sys(err, TP_EIO, errno, "%s", path);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		rc = tp_err_sys(err, TP_EIO, errno, "%s", path);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = tp_err_sys(err, TP_EIO, errno, "%s", path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		rc = tp_err_sys(err, TP_EIO, errno, "%s", path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
