@@ -1,0 +1,135 @@
+/*
+ * e2e.c - helpers for the end-to-end tests.
+ *
+ * Commands run through the project's own local transport (deadline and
+ * output cap included), so a hung binary fails the test instead of
+ * hanging CI.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+#include "tidepatch/quote.h"
+
+static struct tp_transport *local(void)
+{
+	static struct tp_transport *t;
+	struct tp_err err;
+
+	if (!t)
+		cr_assert_eq(tp_transport_local_open(&t, NULL, &err), 0, "%s",
+			     err.msg);
+	return t;
+}
+
+static void run(struct tp_cmd_result *res, const char *cmdline)
+{
+	struct tp_run_opts o;
+	struct tp_err err;
+
+	tp_run_opts_init(&o);
+	o.timeout_ms = 300 * 1000;
+	o.out_max = (size_t)64 << 20;
+	tp_cmd_result_init(res);
+	cr_assert_eq(tp_transport_run(local(), cmdline, &o, res, &err), 0,
+		     "%s: %s", cmdline, err.msg);
+}
+
+int e2e_tidepatch(struct tp_cmd_result *res, const char *env,
+		  const char *const *argv)
+{
+	const char *bin = getenv("TP_BIN");
+	struct tp_buf cmd;
+	struct tp_err err;
+	size_t n = 0;
+
+	cr_assert_not_null(bin, "TP_BIN is not set (run through make check-e2e)");
+	tp_buf_init(&cmd, 1 << 16);
+	if (env)
+		cr_assert_eq(tp_buf_printf(&cmd, &err, "%s ", env), 0);
+	cr_assert_eq(tp_shell_quote(&cmd, bin, &err), 0);
+	while (argv[n])
+		n++;
+	if (n) {
+		cr_assert_eq(tp_buf_puts(&cmd, " ", &err), 0);
+		cr_assert_eq(tp_shell_quote_argv(&cmd, argv, n, &err), 0);
+	}
+	run(res, cmd.data);
+	tp_buf_release(&cmd);
+	return res->exit_status;
+}
+
+void e2e_sh(struct tp_cmd_result *res, const char *cmdline)
+{
+	run(res, cmdline);
+}
+
+json_t *e2e_json(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text ? text : "", 0, &jerr);
+
+	cr_assert_not_null(j, "invalid JSON at line %d: %s", jerr.line,
+			   jerr.text);
+	return j;
+}
+
+const char *e2e_base_image(void)
+{
+	const char *p = getenv("TP_BASE_IMAGE");
+
+	cr_assert(p && *p, "TP_BASE_IMAGE is not set (run through make check-e2e)");
+	return p;
+}
+
+/* Copy the text between *p and the first of stop into dst. */
+static const char *take(const char *p, const char *stop, char *dst,
+			size_t size)
+{
+	size_t n = strcspn(p, stop);
+
+	cr_assert_lt(n, size, "field too long in: %.80s", p);
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return p + n;
+}
+
+/*
+ * Inst libssl3 [3.0.20-1~deb12u2] (3.0.22-1~deb12u2 Debian-Security:12/stable-security [amd64])
+ */
+size_t e2e_parse_inst(const char *text, struct e2e_inst *out, size_t max)
+{
+	const char *line = text;
+	size_t count = 0;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		const char *p = line;
+
+		if (!strncmp(p, "Inst ", 5) && count < max) {
+			struct e2e_inst *e = &out[count];
+			const char *close;
+			char origins[1024];
+
+			memset(e, 0, sizeof(*e));
+			p = take(p + 5, " \n", e->name, sizeof(e->name));
+			if (!strncmp(p, " [", 2))
+				p = take(p + 2, "]", e->installed,
+					 sizeof(e->installed)) + 1;
+			cr_assert(!strncmp(p, " (", 2), "no '(' in %.120s", line);
+			p = take(p + 2, " ", e->candidate, sizeof(e->candidate));
+			close = strstr(p, " [");
+			cr_assert_not_null(close, "no arch in %.120s", line);
+			cr_assert_lt((size_t)(close - p), sizeof(origins));
+			memcpy(origins, p, (size_t)(close - p));
+			origins[close - p] = '\0';
+			e->security = strstr(origins, "-security") != NULL;
+			take(close + 2, "]", e->arch, sizeof(e->arch));
+		}
+		if (!strncmp(line, "Inst ", 5))
+			count++;
+		line = eol ? eol + 1 : NULL;
+	}
+	return count;
+}

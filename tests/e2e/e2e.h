@@ -1,0 +1,40 @@
+/*
+ * e2e.h - running the real tidepatch binary and real system commands
+ * from end-to-end tests.
+ */
+#ifndef TP_E2E_H
+#define TP_E2E_H
+
+#include <jansson.h>
+
+#include "tidepatch/transport.h"
+
+/* Run $TP_BIN with argv (NULL-terminated) and env assignments prefix. */
+int e2e_tidepatch(struct tp_cmd_result *res, const char *env,
+		  const char *const *argv);
+
+/* Run a shell command line on this machine; asserts it could be run. */
+void e2e_sh(struct tp_cmd_result *res, const char *cmdline);
+
+/* Parse JSON text; asserts it is valid. */
+json_t *e2e_json(const char *text);
+
+/* The chroot image from tests/fleet/base-image.sh ($TP_BASE_IMAGE). */
+const char *e2e_base_image(void);
+
+/*
+ * One "Inst" line of `apt-get -s dist-upgrade`, split by the test's own
+ * minimal reading of the format (independent of src/pkg/pkg_apt.c).
+ */
+struct e2e_inst {
+	char name[256];
+	char arch[64];
+	char installed[256];	/* "" for a new install */
+	char candidate[256];
+	int security;
+};
+
+/* All Inst lines of <text>; returns the count, fills up to max entries. */
+size_t e2e_parse_inst(const char *text, struct e2e_inst *out, size_t max);
+
+#endif
