@@ -22,12 +22,20 @@ for p in $PKGS; do
 	esac
 done
 
-if [ -z "$missing" ]; then
+# The tests read apt's package lists (version cross-checks, scans): a
+# fresh machine may have none until apt-get update has run once.
+have_lists=0
+for f in /var/lib/apt/lists/*_Packages*; do
+	[ -e "$f" ] && have_lists=1
+	break
+done
+
+if [ -z "$missing" ] && [ "$have_lists" -eq 1 ]; then
 	echo "deps: all packages present"
 	exit 0
 fi
 
-echo "deps: installing:$missing"
+[ -n "$missing" ] && echo "deps: installing:$missing"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
@@ -39,5 +47,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -q --no-install-recommends $missing
+fi
