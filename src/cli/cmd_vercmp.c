@@ -44,8 +44,8 @@ int cmd_vercmp(struct tp_cli *cli, int argc, char **argv)
 	}
 	for (i = 2; i <= 3 && !lax; i++) {
 		if (tp_version_check(fmt, argv[i], &err)) {
-			tp_cli_error(cli, "%s version '%s': %s",
-				     tp_vfmt_name(fmt), argv[i], err.msg);
+			tp_cli_error(cli, "invalid version '%s': %s", argv[i],
+				     err.msg);
 			return TP_EXIT_DATAERR;
 		}
 	}
