@@ -115,6 +115,9 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-e2e
 
+$(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS)
+
 bench: $(PROG)
 	@sh bench/run.sh
 

@@ -1,0 +1,160 @@
+/*
+ * bench.c - how fast and how small a scan is.
+ *
+ *   parse   the apt parsers on real captured output (tests/fixtures/apt),
+ *           in-process, many rounds: CPU time per parse
+ *   scan    the real binary, `tidepatch scan --format json -o /dev/null`
+ *           on this machine, several runs: wall time, CPU (user + system
+ *           of tidepatch and the apt/dpkg commands it ran) and the peak
+ *           RSS of the largest of those processes (apt-get, in practice)
+ *
+ * Figures, never pass/fail: targets are judged by people reading them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tidepatch/pkg.h"
+#include "tidepatch/pkg_apt.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = malloc((size_t)n + 1);
+	if (!data || fread(data, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "%s: read failed\n", path);
+		exit(1);
+	}
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+static void bench_parse(const char *fixtures)
+{
+	char path[4096];
+	size_t ilen, ulen, i, npkgs = 0, nups = 0;
+	char *inst, *upd;
+	const int rounds = 200;
+	double t0, t1;
+
+	snprintf(path, sizeof(path), "%s/apt/debian12-host-installed.txt",
+		 fixtures);
+	inst = slurp(path, &ilen);
+	snprintf(path, sizeof(path), "%s/apt/debian12-host-updates.txt",
+		 fixtures);
+	upd = slurp(path, &ulen);
+
+	t0 = now_s();
+	for (i = 0; i < (size_t)rounds; i++) {
+		struct tp_pkg_list l = { 0 };
+		struct tp_err err;
+
+		if (tp_apt_parse_installed(&l, inst, ilen, &err)) {
+			fprintf(stderr, "parse installed: %s\n", err.msg);
+			exit(1);
+		}
+		npkgs = l.n;
+		tp_pkg_list_release(&l);
+	}
+	t1 = now_s();
+	printf("parse installed  %5zu packages %7.1f KiB  %8.3f ms/parse  %6.1f MiB/s\n",
+	       npkgs, (double)ilen / 1024, (t1 - t0) * 1000 / rounds,
+	       (double)ilen * rounds / (t1 - t0) / (1 << 20));
+
+	t0 = now_s();
+	for (i = 0; i < (size_t)rounds; i++) {
+		struct tp_update_list l = { 0 };
+		struct tp_err err;
+
+		if (tp_apt_parse_updates(&l, upd, ulen, &err)) {
+			fprintf(stderr, "parse updates: %s\n", err.msg);
+			exit(1);
+		}
+		nups = l.n;
+		tp_update_list_release(&l);
+	}
+	t1 = now_s();
+	printf("parse updates    %5zu updates  %7.1f KiB  %8.3f ms/parse  %6.1f MiB/s\n",
+	       nups, (double)ulen / 1024, (t1 - t0) * 1000 / rounds,
+	       (double)ulen * rounds / (t1 - t0) / (1 << 20));
+	free(inst);
+	free(upd);
+}
+
+static void bench_scan(const char *bin, int runs)
+{
+	double wall_min = 1e9, wall_sum = 0, cpu_sum = 0;
+	long rss_max = 0;
+	int i;
+
+	for (i = 0; i < runs; i++) {
+		struct rusage ru;
+		int status;
+		double t0 = now_s(), cpu;
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("fork");
+			exit(1);
+		}
+		if (pid == 0) {
+			execl(bin, bin, "scan", "--format", "json", "-o",
+			      "/dev/null", (char *)NULL);
+			_exit(127);
+		}
+		if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			fprintf(stderr, "scan run %d failed\n", i);
+			exit(1);
+		}
+		/* wait4's usage covers tidepatch and every descendant it
+		 * reaped (apt-get, dpkg-query): the whole cost on the host */
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		cpu_sum += cpu;
+		if (ru.ru_maxrss > rss_max)
+			rss_max = ru.ru_maxrss;
+		t0 = now_s() - t0;
+		wall_sum += t0;
+		if (t0 < wall_min)
+			wall_min = t0;
+	}
+	printf("scan local       %d runs  wall min %.3f s  mean %.3f s  "
+	       "CPU incl. apt/dpkg %.1f ms/scan  peak RSS of largest process %.1f MiB\n", runs,
+	       wall_min, wall_sum / runs, cpu_sum * 1000 / runs,
+	       (double)rss_max / 1024);
+}
+
+int main(int argc, char **argv)
+{
+	const char *fixtures = argc > 1 ? argv[1] : "tests/fixtures";
+	const char *bin = argc > 2 ? argv[2] : "./tidepatch";
+
+	bench_parse(fixtures);
+	bench_scan(bin, 5);
+	return 0;
+}
