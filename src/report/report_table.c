@@ -74,10 +74,19 @@ static int summary(struct tp_buf *out, const struct tp_scan_result *r,
 				   r->installed.n, held, broken);
 	if (!rc)
 		rc = tp_buf_printf(out, err,
-				   "  updates    %zu pending, %s%zu security%s%s\n",
+				   "  updates    %zu pending, %s%zu security%s\n",
 				   nup, nsec ? paint(p, C_RED) : "", nsec,
-				   nsec ? paint(p, C_RESET) : "",
-				   nrem ? ", and removals (see JSON)" : "");
+				   nsec ? paint(p, C_RESET) : "");
+	/* An upgrade that removes packages is what admins most need warning of. */
+	if (!rc && nrem)
+		rc = tp_buf_printf(out, err, "  removals   %s%zu%s:",
+				   paint(p, C_YELLOW), nrem, paint(p, C_RESET));
+	for (i = 0; !rc && nrem && i < r->updates.n; i++)
+		if (r->updates.items[i].kind == TP_UPDATE_REMOVE)
+			rc = tp_buf_printf(out, err, " %s",
+					   r->updates.items[i].name);
+	if (!rc && nrem)
+		rc = tp_buf_puts(out, "\n", err);
 	if (!rc)
 		rc = tp_buf_printf(out, err, "  reboot     %s%s%s",
 				   r->reboot_required ? paint(p, C_YELLOW) : "",
