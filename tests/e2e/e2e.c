@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "e2e.h"
 #include "tidepatch/quote.h"
@@ -132,4 +134,43 @@ size_t e2e_parse_inst(const char *text, struct e2e_inst *out, size_t max)
 		line = eol ? eol + 1 : NULL;
 	}
 	return count;
+}
+
+static char overlay_top[64];
+static char overlay_root[128];
+
+void e2e_overlay_up(char *merged, size_t size)
+{
+	char opts[1024], dir[192];
+
+	snprintf(overlay_top, sizeof(overlay_top), "/tmp/tp-ovl-XXXXXX");
+	cr_assert_not_null(mkdtemp(overlay_top));
+	snprintf(dir, sizeof(dir), "%s/upper", overlay_top);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/work", overlay_top);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(overlay_root, sizeof(overlay_root), "%s/root", overlay_top);
+	cr_assert_eq(mkdir(overlay_root, 0755), 0);
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+		 e2e_base_image(), overlay_top, overlay_top);
+	cr_assert_eq(mount("overlay", overlay_root, "overlay", 0, opts), 0,
+		     "mount overlay on %s (e2e tests need root)", overlay_root);
+	cr_assert_lt(strlen(overlay_root), size);
+	strcpy(merged, overlay_root);
+}
+
+void e2e_overlay_down(void)
+{
+	struct tp_cmd_result r;
+	char cmd[256];
+
+	if (!overlay_root[0])
+		return;
+	/* Lazy unmount first: rm must never walk into the image itself. */
+	umount2(overlay_root, MNT_DETACH);
+	snprintf(cmd, sizeof(cmd), "rm -rf --one-file-system '%s'", overlay_top);
+	e2e_sh(&r, cmd);
+	tp_cmd_result_release(&r);
+	overlay_root[0] = '\0';
 }

@@ -23,6 +23,14 @@ json_t *e2e_json(const char *text);
 const char *e2e_base_image(void);
 
 /*
+ * Mount a fresh overlay of the base image (writes go to a temporary
+ * upper directory) and put its path in merged. One per test process;
+ * e2e_overlay_down unmounts it and removes the temporary files.
+ */
+void e2e_overlay_up(char *merged, size_t size);
+void e2e_overlay_down(void);
+
+/*
  * One "Inst" line of `apt-get -s dist-upgrade`, split by the test's own
  * minimal reading of the format (independent of src/pkg/pkg_apt.c).
  */

@@ -11,46 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "e2e.h"
 
-static char top[64];
 static char merged[128];
 
 static void overlay_up(void)
 {
-	char opts[1024], dir[192];
-
-	snprintf(top, sizeof(top), "/tmp/tp-ovl-XXXXXX");
-	cr_assert_not_null(mkdtemp(top));
-	snprintf(dir, sizeof(dir), "%s/upper", top);
-	cr_assert_eq(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/work", top);
-	cr_assert_eq(mkdir(dir, 0755), 0);
-	snprintf(merged, sizeof(merged), "%s/root", top);
-	cr_assert_eq(mkdir(merged, 0755), 0);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		 e2e_base_image(), top, top);
-	cr_assert_eq(mount("overlay", merged, "overlay", 0, opts), 0,
-		     "mount overlay on %s", merged);
+	e2e_overlay_up(merged, sizeof(merged));
 }
 
 static void overlay_down(void)
 {
-	char cmd[256];
-	struct tp_cmd_result r;
-
-	if (!merged[0])
-		return;
-	umount2(merged, MNT_DETACH);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	e2e_sh(&r, cmd);
-	tp_cmd_result_release(&r);
-	merged[0] = '\0';
+	e2e_overlay_down();
 }
 
 TestSuite(scan_faults, .init = overlay_up, .fini = overlay_down,
