@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "tidepatch/log.h"
+#include "tidepatch/transport.h"
 
 struct cmd_struct {
 	const char *name;
@@ -58,6 +59,31 @@ int tp_cli_run_command(struct tp_cli *cli, const char *name, int argc,
 	return TP_EXIT_USAGE;
 }
 
+/*
+ * On SIGINT, SIGTERM or SIGHUP, take the running command down with us,
+ * then die of the same signal so the caller sees how we ended (a shell
+ * reports 130 for Ctrl-C).
+ */
+static void on_fatal_signal(int sig)
+{
+	tp_transport_local_interrupt();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signal_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 /* Core log records go to stderr, tagged with the function at -vv. */
 static void log_to_stderr(enum tp_log_level level, const char *func,
 			  const char *msg, void *payload)
@@ -95,6 +121,7 @@ int main(int argc, char **argv)
 
 	/* A closed pipe (tidepatch scan | head) is an EPIPE, not a kill. */
 	signal(SIGPIPE, SIG_IGN);
+	install_signal_handlers();
 
 	rc = tp_opts_parse(opts, argc, argv, TP_OPTS_STOP_AT_NON_OPTION,
 			   &nargs);

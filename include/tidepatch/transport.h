@@ -76,4 +76,11 @@ void tp_transport_free(struct tp_transport *t);
 int tp_transport_local_open(struct tp_transport **out, const char *root,
 			    struct tp_err *err);
 
+/*
+ * Kill the process group of the local command running now, if any.
+ * Async-signal-safe: meant for the CLI's SIGINT/SIGTERM handler, so an
+ * interrupted tidepatch leaves no command behind.
+ */
+void tp_transport_local_interrupt(void);
+
 #endif

@@ -24,6 +24,14 @@
 
 #include "tidepatch/transport.h"
 
+/*
+ * The process group of the command running now, for
+ * tp_transport_local_interrupt(): commands run in their own group, so a
+ * terminal's Ctrl-C reaches only tidepatch and would orphan them.
+ * One command runs at a time in this synchronous transport.
+ */
+static volatile sig_atomic_t running_pgid;
+
 struct local_transport {
 	struct tp_transport base;	/* first: the ops see this */
 	char *root;			/* chroot directory, or NULL */
@@ -218,6 +226,7 @@ static int local_run(struct tp_transport *t, const char *cmdline,
 		run_child(lt, cmdline, out_pipe[1], err_pipe[1], report[1]);
 	/* Also in the parent, so the group exists before we might kill it. */
 	setpgid(pid, pid);
+	running_pgid = pid;
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	close(report[1]);
@@ -227,16 +236,19 @@ static int local_run(struct tp_transport *t, const char *cmdline,
 	if (rc) {
 		kill_group(pid);
 		waitpid(pid, &status, 0);
+		running_pgid = 0;
 		goto out;
 	}
 	rc = reap(pid, deadline, &status, err);
 	if (rc) {
 		kill_group(pid);
 		waitpid(pid, &status, 0);
+		running_pgid = 0;
 		goto out;
 	}
 	/* Anything left in the group (daemonised stragglers) goes too. */
 	kill(-pid, SIGKILL);
+	running_pgid = 0;
 
 	do
 		got = read(report[0], &f, sizeof(f));
@@ -271,6 +283,14 @@ out:
 	if (report[1] >= 0)
 		close(report[1]);
 	return rc;
+}
+
+void tp_transport_local_interrupt(void)
+{
+	pid_t pgid = (pid_t)running_pgid;
+
+	if (pgid > 0)
+		kill(-pgid, SIGKILL);
 }
 
 static void local_free(struct tp_transport *t)

@@ -162,3 +162,21 @@ Test(scan_faults, flood_past_the_output_cap_is_stopped)
 	doc = failed_scan(extra, "too_big", "installed", NULL);
 	json_decref(doc);
 }
+
+Test(scan_faults, interrupted_scan_leaves_no_command_behind)
+{
+	struct tp_cmd_result r;
+	char cmd[1024];
+
+	/* a marker argument no other process on the machine has */
+	put_script("/usr/bin/apt-get", "exec sleep 598.25");
+	snprintf(cmd, sizeof(cmd),
+		 "\"$TP_BIN\" scan --root '%s' >/dev/null 2>&1 & pid=$!; "
+		 "sleep 2; kill -TERM $pid; wait $pid; echo \"exit=$?\"; "
+		 "sleep 0.5; pgrep -f 'sleep 598[.]25' >/dev/null && echo left || "
+		 "echo clean", merged);
+	e2e_sh(&r, cmd);
+	/* 128 + SIGTERM: tidepatch died of the signal, as a shell expects */
+	cr_assert_str_eq(r.out.data, "exit=143\nclean\n", "%s", r.out.data);
+	tp_cmd_result_release(&r);
+}
