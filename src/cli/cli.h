@@ -77,6 +77,15 @@ struct tp_opt {
 int tp_opts_parse(const struct tp_opt *opts, int argc, char **argv,
 		  int flags, int *argc_out);
 
+/*
+ * The start of every command: parse its options, print help for -h.
+ * Returns -1 when the command should go on (with *argc_out arguments),
+ * otherwise the exit status to return at once (0 after help, 64 after
+ * an error already printed).
+ */
+int tp_cli_parse_command(const struct tp_opt *opts, const char *const *usage,
+			 int argc, char **argv, int *argc_out);
+
 /* Print "usage: <usage>" and the option table to f. */
 void tp_opts_usage(FILE *f, const char *const *usage, const struct tp_opt *opts);
 

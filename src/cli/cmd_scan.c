@@ -95,13 +95,8 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 	enum tp_format fmt = cli->format;
 	int rc, nargs = 0, status;
 
-	rc = tp_opts_parse(opts, argc, argv, 0, &nargs);
-	if (rc == TP_OPTS_HELP) {
-		tp_opts_usage(stdout, usage, opts);
-		return TP_EXIT_OK;
-	}
-	if (rc)
-		return TP_EXIT_USAGE;
+	if ((rc = tp_cli_parse_command(opts, usage, argc, argv, &nargs)) >= 0)
+		return rc;
 	if (nargs > 1) {
 		tp_cli_error(cli, "scanning hosts by name ('%s') needs the SSH "
 			     "transport, which this version does not have yet; "

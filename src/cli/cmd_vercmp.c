@@ -27,13 +27,8 @@ int cmd_vercmp(struct tp_cli *cli, int argc, char **argv)
 	enum tp_vfmt fmt;
 	int rc, nargs = 0, i, c;
 
-	rc = tp_opts_parse(opts, argc, argv, 0, &nargs);
-	if (rc == TP_OPTS_HELP) {
-		tp_opts_usage(stdout, usage, opts);
-		return TP_EXIT_OK;
-	}
-	if (rc)
-		return TP_EXIT_USAGE;
+	if ((rc = tp_cli_parse_command(opts, usage, argc, argv, &nargs)) >= 0)
+		return rc;
 	if (nargs != 4) {
 		tp_opts_usage(stderr, usage, opts);
 		return TP_EXIT_USAGE;

@@ -182,3 +182,15 @@ void tp_opts_usage(FILE *f, const char *const *usage, const struct tp_opt *opts)
 		fprintf(f, "    %-26s %s\n", left, o->help);
 	}
 }
+
+int tp_cli_parse_command(const struct tp_opt *opts, const char *const *usage,
+			 int argc, char **argv, int *argc_out)
+{
+	int rc = tp_opts_parse(opts, argc, argv, 0, argc_out);
+
+	if (rc == TP_OPTS_HELP) {
+		tp_opts_usage(stdout, usage, opts);
+		return TP_EXIT_OK;
+	}
+	return rc ? TP_EXIT_USAGE : -1;
+}
