@@ -8,7 +8,7 @@
 #        page lint), libxml2-utils (report validation).
 set -eu
 
-PKGS="gcc make pkg-config libc6-dev
+PKGS="gcc make pkg-config libc6-dev procps
 libssh2-1-dev libssl-dev libjansson-dev libgit2-dev libcriterion-dev
 debootstrap openssh-server openssh-client rpm mandoc libxml2-utils
 ca-certificates"
