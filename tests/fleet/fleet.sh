@@ -100,20 +100,33 @@ mounts_under() {
 		/proc/self/mountinfo | sort -r
 }
 
-# Pids of processes whose root is under $1 (one ls: /proc is slow to walk
-# here, ~0.4 s a pass with a few hundred processes).
+# Pids of processes whose root is under $1, among pids $2.. if given,
+# else among all. One ls: spawning is what costs on a loaded machine.
 fleet_pids() {
+	d=$1
+	shift
+	if [ $# -gt 0 ]; then
+		# shellcheck disable=SC2046 # a list of pids
+		set -- $(printf '/proc/%s/root\n' "$@")
+	else
+		set -- /proc/[0-9]*/root
+	fi
 	# shellcheck disable=SC2012 # paths here are [A-Za-z0-9/._-]
-	ls -l /proc/[0-9]*/root 2>/dev/null | awk -v d="$1" '
+	ls -l "$@" 2>/dev/null | awk -v d="$d" '
 		$(NF-1) == "->" && index($NF, d "/") == 1 {
 			split($(NF-2), a, "/"); print a[3]
 		}' | sort -u
 }
 
-# Pids still alive among $1 (cheap: kill -0 is a builtin).
+# Pids still alive among $1, builtins only. Zombies count as dead: the
+# sshds' session processes are reparented to PID 1, which may reap late.
 alive() {
 	for p in $1; do
-		kill -0 "$p" 2>/dev/null && echo "$p"
+		{ read -r st <"/proc/$p/stat"; } 2>/dev/null || continue
+		case "${st##*) }" in
+		Z* | X*) ;;
+		*) echo "$p" ;;
+		esac
 	done
 	return 0
 }
@@ -123,20 +136,29 @@ alive() {
 # at most 5 s.
 kill_fleet() {
 	d=$1
+	# First the workers of an up that was killed: orphaned, they would
+	# go on mounting and starting hosts behind our back.
+	pids=$(pgrep -f "fleet\\.sh _start $d( |\$)" || true)
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086 # a list of pids
+		kill -KILL $pids 2>/dev/null || true
+	fi
 	pids=""
 	for pf in "$d"/hosts/*/upper/run/*.pid; do
-		[ -f "$pf" ] || continue
-		pid=$(cat "$pf" 2>/dev/null || true)
+		{ read -r pid <"$pf"; } 2>/dev/null || continue
 		case "$pid" in '' | *[!0-9]*) continue ;; esac
-		# Only if it really is ours (pids get reused).
-		case "$(readlink "/proc/$pid/root" 2>/dev/null)" in
-		"$d"/*) pids="$pids $pid" ;;
-		esac
+		pids="$pids $pid"
 	done
+	# Only those that really are ours (pids get reused).
+	# shellcheck disable=SC2086,SC2046 # lists of pids
+	[ -z "$pids" ] || pids=$(fleet_pids "$d" $pids)
 	for sig in TERM TERM KILL; do
-		pids=$({ printf '%s\n' "$pids"; fleet_pids "$d"; } | grep . | sort -u)
+		# shellcheck disable=SC2086,SC2046 # lists of pids
+		pids=$(printf '%s\n' $pids $(fleet_pids "$d") | sort -u)
 		[ -n "$pids" ] || return 0
-		# shellcheck disable=SC2086 # a list of pids
+		[ -z "${TP_FLEET_DEBUG:-}" ] ||
+			say "kill -$sig $(oneline "$pids")"
+		# shellcheck disable=SC2086,SC2046 # lists of pids
 		kill -"$sig" $pids 2>/dev/null || true
 		i=0
 		while [ $i -lt 50 ]; do
@@ -146,7 +168,8 @@ kill_fleet() {
 			i=$((i + 1))
 		done
 	done
-	pids=$({ printf '%s\n' "$pids"; fleet_pids "$d"; } | grep . | sort -u)
+	# shellcheck disable=SC2086,SC2046 # lists of pids
+	pids=$(printf '%s\n' $pids $(fleet_pids "$d") | sort -u)
 	[ -n "$pids" ] || return 0
 	say "warning: processes left: $(oneline "$pids")"
 	return 1
@@ -164,6 +187,10 @@ do_down() {
 	t0=$(now_ms)
 	rc=0
 	kill_fleet "$d" || rc=1
+	# One umount for all (deepest first), then one by one, lazily if
+	# need be, for whatever is left.
+	# shellcheck disable=SC2046 # paths here are [A-Za-z0-9/._-]
+	umount $(mounts_under "$d") 2>/dev/null || true
 	for m in $(mounts_under "$d"); do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
 			say "warning: cannot unmount $m"
