@@ -29,6 +29,11 @@ enum tp_errcode {
 	TP_EVERSION = -12,	/* a version string is invalid */
 	TP_EUSAGE = -13,	/* command line misuse */
 	TP_ESIGNAL = -14,	/* a command was killed by a signal */
+	TP_ECONNECT = -15,	/* TCP connection refused or unreachable */
+	TP_EHOSTKEY_UNKNOWN = -16, /* host key not in known_hosts */
+	TP_EHOSTKEY_CHANGED = -17, /* host key differs from known_hosts */
+	TP_EAUTH = -18,		/* the server refused our credentials */
+	TP_ESSH = -19,		/* SSH protocol or library failure */
 	/* append new codes here; never renumber */
 };
 

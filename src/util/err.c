@@ -30,6 +30,11 @@ static const struct {
 	{ TP_EVERSION, "bad_version", "invalid version" },
 	{ TP_EUSAGE, "usage", "usage error" },
 	{ TP_ESIGNAL, "signal", "killed by signal" },
+	{ TP_ECONNECT, "unreachable", "connection failed" },
+	{ TP_EHOSTKEY_UNKNOWN, "hostkey_unknown", "host key unknown" },
+	{ TP_EHOSTKEY_CHANGED, "hostkey_changed", "host key changed" },
+	{ TP_EAUTH, "auth", "authentication failed" },
+	{ TP_ESSH, "ssh", "SSH error" },
 };
 
 void tp_err_clear(struct tp_err *err)

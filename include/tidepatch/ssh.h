@@ -1,0 +1,81 @@
+/*
+ * ssh.h - one SSH connection to one host, as a non-blocking state machine
+ * on the event loop (libssh2). Many connections share one loop and one
+ * thread; each owns its error slot, so one bad host disturbs no other.
+ *
+ * Phases: connect -> handshake -> host key -> auth -> ready, then one
+ * command at a time (exec). Each phase has its own deadline, and an
+ * error says which phase failed.
+ */
+#ifndef TIDEPATCH_SSH_H
+#define TIDEPATCH_SSH_H
+
+#include "tidepatch/loop.h"
+#include "tidepatch/transport.h"
+
+enum tp_ssh_phase {
+	TP_SSH_CONNECT,
+	TP_SSH_HANDSHAKE,
+	TP_SSH_HOSTKEY,
+	TP_SSH_AUTH,
+	TP_SSH_READY,
+	TP_SSH_EXEC,
+	TP_SSH_FAILED,
+};
+
+/* All strings are borrowed for the life of the connection. */
+struct tp_ssh_target {
+	const char *name;	/* for messages: the inventory name */
+	const char *address;	/* IP address (name resolution: NEEDSWORK) */
+	int port;
+	const char *user;
+	const char *identity;	/* private key file (unencrypted for now) */
+	const char *known_hosts; /* OpenSSH known_hosts file; required */
+	int connect_timeout_ms;
+	int handshake_timeout_ms;
+	int auth_timeout_ms;
+};
+
+struct tp_ssh_conn;
+
+/*
+ * Called once per exec: rc 0 when the command ran to its end (look at
+ * res->exit_status), else the TP_E* code with err filled. res and err
+ * belong to the connection and are valid during the call only.
+ */
+typedef void (*tp_ssh_done_fn)(struct tp_ssh_conn *conn, int rc,
+			       struct tp_cmd_result *res,
+			       const struct tp_err *err, void *payload);
+
+/* Defaults: 10 s connect, 15 s handshake, 15 s auth, port 22. */
+void tp_ssh_target_init(struct tp_ssh_target *t);
+
+/*
+ * Start connecting to t on loop, and run cmdline once authenticated
+ * (on the host it runs as `env LC_ALL=C /bin/sh -c <cmdline>`). done is
+ * called exactly once for it, from the loop; a failure to connect is
+ * reported there too, as TP_ECONNECT, TP_ETIMEOUT (message names the
+ * phase), TP_EHOSTKEY_UNKNOWN (message has the SHA256 fingerprint),
+ * TP_EHOSTKEY_CHANGED, TP_EAUTH or TP_ESSH. Returns non-zero only when
+ * nothing could be started (bad arguments, no memory, no socket).
+ */
+int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+		      const struct tp_ssh_target *t, const char *cmdline,
+		      const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		      void *payload, struct tp_err *err);
+
+/*
+ * Run another command on a ready connection (call it from done, or
+ * later). TP_EINVAL when the connection is busy or failed.
+ */
+int tp_ssh_conn_exec(struct tp_ssh_conn *conn, const char *cmdline,
+		     const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		     void *payload, struct tp_err *err);
+
+enum tp_ssh_phase tp_ssh_conn_phase(const struct tp_ssh_conn *conn);
+const char *tp_ssh_phase_name(enum tp_ssh_phase phase);
+
+/* Disconnect and free; safe from done and with NULL. */
+void tp_ssh_conn_free(struct tp_ssh_conn *conn);
+
+#endif

@@ -1,0 +1,678 @@
+/*
+ * ssh.c - the libssh2 state machine for one connection.
+ *
+ * Driving rule: whenever the socket is ready (or a phase begins), call
+ * advance(), which runs the current phase's libssh2 call until it
+ * finishes or returns EAGAIN; on EAGAIN the socket is watched for the
+ * directions libssh2 says it is blocked on. One deadline timer guards
+ * the current phase; when it fires the phase fails with its name.
+ *
+ * Host keys are strict: a key must be in the given known_hosts file
+ * (plain or hashed entries, through libssh2's knownhost API). Unknown or
+ * changed keys fail the host; nothing is ever added automatically.
+ *
+ * The done callback may free the connection. advance() therefore never
+ * touches the connection after a callback; frees requested during a
+ * callback are carried out when it returns (see `in_callback`).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+#include <openssl/evp.h>
+
+#include "tidepatch/quote.h"
+#include "tidepatch/ssh.h"
+
+enum exec_step {
+	EX_OPEN,
+	EX_START,
+	EX_READ,
+	EX_CLOSE,
+	EX_WAIT_CLOSED,
+	EX_FREE,
+};
+
+struct tp_ssh_conn {
+	struct tp_loop *loop;
+	struct tp_ssh_target t;
+	int fd;
+	LIBSSH2_SESSION *session;
+	LIBSSH2_CHANNEL *channel;
+	enum tp_ssh_phase phase;
+	enum exec_step step;
+	uint64_t timer;
+	struct tp_err err;
+
+	/* the command in progress (or queued until auth completes) */
+	char *cmdline;
+	struct tp_run_opts opts;
+	struct tp_cmd_result res;
+	tp_ssh_done_fn done;
+	void *payload;
+	int exec_rc;		/* set when the command fails mid-way */
+	int connect_errno;	/* connect() failed at once with this */
+
+	int in_callback;
+	int free_requested;
+};
+
+static int libssh2_ready;
+
+const char *tp_ssh_phase_name(enum tp_ssh_phase phase)
+{
+	static const char *const names[] = {
+		"connect", "handshake", "host key", "auth", "ready", "command",
+		"failed",
+	};
+
+	if ((unsigned)phase < sizeof(names) / sizeof(names[0]))
+		return names[phase];
+	return "unknown";
+}
+
+void tp_ssh_target_init(struct tp_ssh_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->port = 22;
+	t->connect_timeout_ms = 10 * 1000;
+	t->handshake_timeout_ms = 15 * 1000;
+	t->auth_timeout_ms = 15 * 1000;
+}
+
+enum tp_ssh_phase tp_ssh_conn_phase(const struct tp_ssh_conn *conn)
+{
+	return conn->phase;
+}
+
+static void really_free(struct tp_ssh_conn *c)
+{
+	if (c->timer)
+		tp_loop_timer_cancel(c->loop, c->timer);
+	if (c->fd >= 0)
+		tp_loop_unwatch(c->loop, c->fd);
+	if (c->channel)
+		libssh2_channel_free(c->channel);
+	if (c->session) {
+		if (c->phase != TP_SSH_FAILED && c->phase >= TP_SSH_AUTH)
+			libssh2_session_disconnect(c->session, "bye");
+		libssh2_session_free(c->session);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->cmdline);
+	tp_cmd_result_release(&c->res);
+	free(c);
+}
+
+void tp_ssh_conn_free(struct tp_ssh_conn *conn)
+{
+	if (!conn)
+		return;
+	if (conn->in_callback) {
+		conn->free_requested = 1;
+		return;
+	}
+	really_free(conn);
+}
+
+static void on_deadline(struct tp_loop *loop, uint64_t id, void *payload);
+static void on_io(struct tp_loop *loop, int fd, unsigned events,
+		  void *payload);
+static int advance(struct tp_ssh_conn *c);
+
+static void arm_deadline(struct tp_ssh_conn *c, int ms)
+{
+	struct tp_err ignored;
+
+	if (c->timer)
+		tp_loop_timer_cancel(c->loop, c->timer);
+	c->timer = 0;
+	/* ENOMEM here only loses the deadline; the phase still ends */
+	tp_loop_timer_add(c->loop, &c->timer, ms, on_deadline, c, &ignored);
+}
+
+static const char *ssh_errmsg(struct tp_ssh_conn *c)
+{
+	char *msg = NULL;
+
+	if (!c->session)
+		return "no session";
+	libssh2_session_last_error(c->session, &msg, NULL, 0);
+	return msg && *msg ? msg : "unknown libssh2 error";
+}
+
+/*
+ * Report the end of the current command to its owner. Returns 0 when the
+ * connection was freed during the callback (the caller must stop).
+ */
+static int finish(struct tp_ssh_conn *c, int rc)
+{
+	tp_ssh_done_fn done = c->done;
+
+	if (c->timer)
+		tp_loop_timer_cancel(c->loop, c->timer);
+	c->timer = 0;
+	c->done = NULL;
+	/*
+	 * After success, or an output cap that closed its channel cleanly,
+	 * the session can run another command. Anything else (a failed
+	 * phase, a timeout mid-command) leaves it in an unknown state.
+	 */
+	if (!rc || (rc == TP_ETOOBIG && !c->channel)) {
+		c->phase = TP_SSH_READY;
+	} else {
+		c->phase = TP_SSH_FAILED;
+		if (c->fd >= 0)
+			tp_loop_unwatch(c->loop, c->fd);
+	}
+	if (c->phase == TP_SSH_READY && c->fd >= 0)
+		tp_loop_unwatch(c->loop, c->fd);
+	free(c->cmdline);
+	c->cmdline = NULL;
+	if (done) {
+		c->in_callback = 1;
+		done(c, rc, &c->res, &c->err, c->payload);
+		c->in_callback = 0;
+		if (c->free_requested) {
+			really_free(c);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int fail(struct tp_ssh_conn *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct tp_ssh_conn *c, int code, const char *fmt, ...)
+{
+	char msg[TP_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tp_err_set(&c->err, code, "%s: %s", c->t.name, msg);
+	return finish(c, code);
+}
+
+static void on_deadline(struct tp_loop *loop, uint64_t id, void *payload)
+{
+	struct tp_ssh_conn *c = payload;
+
+	(void)loop;
+	(void)id;
+	c->timer = 0;
+	fail(c, TP_ETIMEOUT, "%s timed out", tp_ssh_phase_name(c->phase));
+}
+
+/* Watch the socket in the directions libssh2 is blocked on. */
+static void wait_socket(struct tp_ssh_conn *c)
+{
+	unsigned ev = 0;
+	int dir = libssh2_session_block_directions(c->session);
+	struct tp_err ignored;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		ev |= TP_LOOP_READ;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		ev |= TP_LOOP_WRITE;
+	if (!ev)
+		ev = TP_LOOP_READ;
+	tp_loop_watch(c->loop, c->fd, ev, on_io, c, &ignored);
+}
+
+static int knownhost_keybit(int type)
+{
+	switch (type) {
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	default:
+		return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
+	}
+}
+
+/* "SHA256:<base64 without padding>", as OpenSSH prints fingerprints. */
+static void fingerprint(struct tp_ssh_conn *c, char *out, size_t size)
+{
+	const unsigned char *h = (const unsigned char *)libssh2_hostkey_hash(
+		c->session, LIBSSH2_HOSTKEY_HASH_SHA256);
+	unsigned char b64[64];
+	int n;
+
+	if (!h) {
+		snprintf(out, size, "(unavailable)");
+		return;
+	}
+	n = EVP_EncodeBlock(b64, h, 32);
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	snprintf(out, size, "SHA256:%.*s", n, b64);
+}
+
+static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
+{
+	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	struct libssh2_knownhost *entry = NULL;
+	const char *key;
+	char fp[80];
+	size_t len = 0;
+	int type = 0, rc;
+
+	key = libssh2_session_hostkey(c->session, &len, &type);
+	if (!key)
+		return tp_err_set(e, TP_ESSH, "%s: host key: %s", c->t.name,
+				  ssh_errmsg(c));
+	kh = libssh2_knownhost_init(c->session);
+	if (!kh)
+		return tp_err_set(e, TP_ENOMEM, "out of memory");
+	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
+				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		libssh2_knownhost_free(kh);
+		return tp_err_set(e, TP_ESSH, "%s: cannot read known hosts file %s",
+				  c->t.name, c->t.known_hosts);
+	}
+	rc = libssh2_knownhost_checkp(kh, c->t.address, c->t.port, key, len,
+				      LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+					      LIBSSH2_KNOWNHOST_KEYENC_RAW |
+					      knownhost_keybit(type),
+				      &entry);
+	libssh2_knownhost_free(kh);
+	fingerprint(c, fp, sizeof(fp));
+	switch (rc) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		return 0;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		return tp_err_set(e, TP_EHOSTKEY_CHANGED,
+			    "%s: HOST KEY CHANGED: %s:%d now presents %s, which is "
+			    "not the key in %s; refusing to connect (someone "
+			    "may be intercepting, or the host was reinstalled: "
+			    "verify, then update known_hosts)",
+			    c->t.name, c->t.address, c->t.port, fp,
+			    c->t.known_hosts);
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		return tp_err_set(e, TP_EHOSTKEY_UNKNOWN,
+			    "%s: host key of %s:%d is unknown (%s); refusing to "
+			    "connect. Check the fingerprint, then add the key "
+			    "to %s (tidepatch hostkeys scan %s --accept-new)",
+			    c->t.name, c->t.address, c->t.port, fp,
+			    c->t.known_hosts, c->t.name);
+	default:
+		return tp_err_set(e, TP_ESSH, "%s: host key check failed",
+				  c->t.name);
+	}
+}
+
+/* Start the next command if one is queued; the connection is READY. */
+static int begin_exec(struct tp_ssh_conn *c)
+{
+	if (!c->cmdline)
+		return 1;
+	c->phase = TP_SSH_EXEC;
+	c->step = EX_OPEN;
+	c->exec_rc = 0;
+	tp_cmd_result_release(&c->res);
+	tp_cmd_result_init(&c->res);
+	c->res.out.max = c->opts.out_max;
+	c->res.errout.max = c->opts.err_max;
+	arm_deadline(c, c->opts.timeout_ms);
+	return advance(c);
+}
+
+/*
+ * Read what is available from both streams. Returns 1 while more may
+ * come, 0 at end of output, or a negative TP_E* code (err set).
+ */
+static int read_streams(struct tp_ssh_conn *c)
+{
+	char chunk[16384];
+	ssize_t n;
+	int again = 0;
+
+	for (;;) {
+		n = libssh2_channel_read(c->channel, chunk, sizeof(chunk));
+		if (n == LIBSSH2_ERROR_EAGAIN) {
+			again = 1;
+			break;
+		}
+		if (n < 0)
+			return tp_err_set(&c->err, TP_ESSH, "%s: reading output: %s",
+					  c->t.name, ssh_errmsg(c));
+		if (n == 0)
+			break;
+		if (tp_buf_append(&c->res.out, chunk, (size_t)n, &c->err))
+			return tp_err_prefix(&c->err, "%s: stdout", c->t.name);
+	}
+	for (;;) {
+		n = libssh2_channel_read_stderr(c->channel, chunk, sizeof(chunk));
+		if (n == LIBSSH2_ERROR_EAGAIN) {
+			again = 1;
+			break;
+		}
+		if (n <= 0)
+			break;
+		{
+			size_t room = c->res.errout.max - c->res.errout.len;
+			size_t take = (size_t)n < room ? (size_t)n : room;
+
+			if (take < (size_t)n)
+				c->res.errout_truncated = 1;
+			if (take)
+				tp_buf_append(&c->res.errout, chunk, take, NULL);
+		}
+	}
+	if (libssh2_channel_eof(c->channel))
+		return 0;
+	(void)again;
+	return 1;
+}
+
+static int exec_advance(struct tp_ssh_conn *c)
+{
+	int rc;
+
+	for (;;) {
+		switch (c->step) {
+		case EX_OPEN:
+			c->channel = libssh2_channel_open_session(c->session);
+			if (!c->channel) {
+				if (libssh2_session_last_errno(c->session) ==
+				    LIBSSH2_ERROR_EAGAIN)
+					goto wait;
+				return fail(c, TP_ESSH, "opening a channel: %s",
+					    ssh_errmsg(c));
+			}
+			c->step = EX_START;
+			break;
+		case EX_START: {
+			struct tp_buf cmd;
+			struct tp_err qerr;
+
+			tp_buf_init(&cmd, 1 << 20);
+			if (tp_buf_puts(&cmd, "env LC_ALL=C /bin/sh -c ", &qerr) ||
+			    tp_shell_quote(&cmd, c->cmdline, &qerr)) {
+				tp_buf_release(&cmd);
+				return fail(c, qerr.code, "%s", qerr.msg);
+			}
+			rc = libssh2_channel_exec(c->channel, cmd.data);
+			tp_buf_release(&cmd);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				goto wait;
+			if (rc < 0)
+				return fail(c, TP_ESSH, "exec: %s", ssh_errmsg(c));
+			c->step = EX_READ;
+			break;
+		}
+		case EX_READ:
+			rc = read_streams(c);
+			if (rc < 0) {
+				/* stop the flood: close without reading more */
+				c->exec_rc = rc;
+				c->step = EX_CLOSE;
+				break;
+			}
+			if (rc == 1)
+				goto wait;
+			c->step = EX_CLOSE;
+			break;
+		case EX_CLOSE:
+			rc = libssh2_channel_close(c->channel);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				goto wait;
+			c->step = c->exec_rc ? EX_FREE : EX_WAIT_CLOSED;
+			break;
+		case EX_WAIT_CLOSED: {
+			char *sig = NULL;
+
+			rc = libssh2_channel_wait_closed(c->channel);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				goto wait;
+			c->res.exit_status =
+				libssh2_channel_get_exit_status(c->channel);
+			if (libssh2_channel_get_exit_signal(c->channel, &sig,
+							    NULL, NULL, NULL,
+							    NULL, NULL) == 0 &&
+			    sig) {
+				c->res.exit_status = -1;
+				c->res.term_signal = -1; /* named, not numbered */
+				libssh2_free(c->session, sig);
+			}
+			c->step = EX_FREE;
+			break;
+		}
+		case EX_FREE:
+			rc = libssh2_channel_free(c->channel);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				goto wait;
+			c->channel = NULL;
+			if (c->exec_rc)
+				return finish(c, c->exec_rc);
+			return finish(c, 0);
+		}
+	}
+wait:
+	wait_socket(c);
+	return 1;
+}
+
+static int advance(struct tp_ssh_conn *c)
+{
+	int rc;
+
+	for (;;) {
+		switch (c->phase) {
+		case TP_SSH_CONNECT: {
+			int soerr = 0;
+			socklen_t sl = sizeof(soerr);
+
+			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr,
+				       &sl) < 0)
+				soerr = errno;
+			if (soerr == EINPROGRESS || soerr == EALREADY)
+				return 1;
+			if (soerr)
+				return fail(c, TP_ECONNECT, "connect to %s:%d: %s",
+					    c->t.address, c->t.port,
+					    strerror(soerr));
+			c->phase = TP_SSH_HANDSHAKE;
+			arm_deadline(c, c->t.handshake_timeout_ms);
+			break;
+		}
+		case TP_SSH_HANDSHAKE:
+			rc = libssh2_session_handshake(c->session, c->fd);
+			if (rc == LIBSSH2_ERROR_EAGAIN) {
+				wait_socket(c);
+				return 1;
+			}
+			if (rc)
+				return fail(c, TP_ESSH, "handshake: %s",
+					    ssh_errmsg(c));
+			c->phase = TP_SSH_HOSTKEY;
+			break;
+		case TP_SSH_HOSTKEY:
+			if ((rc = check_host_key(c, &c->err)))
+				return finish(c, rc);
+			c->phase = TP_SSH_AUTH;
+			arm_deadline(c, c->t.auth_timeout_ms);
+			break;
+		case TP_SSH_AUTH:
+			rc = libssh2_userauth_publickey_fromfile_ex(
+				c->session, c->t.user,
+				(unsigned)strlen(c->t.user), NULL,
+				c->t.identity, NULL);
+			if (rc == LIBSSH2_ERROR_EAGAIN) {
+				wait_socket(c);
+				return 1;
+			}
+			if (rc)
+				return fail(c, TP_EAUTH,
+					    "authentication as %s with %s failed: %s",
+					    c->t.user, c->t.identity,
+					    ssh_errmsg(c));
+			c->phase = TP_SSH_READY;
+			tp_loop_unwatch(c->loop, c->fd);
+			if (c->timer)
+				tp_loop_timer_cancel(c->loop, c->timer);
+			c->timer = 0;
+			return begin_exec(c);
+		case TP_SSH_EXEC:
+			return exec_advance(c);
+		case TP_SSH_READY:
+		case TP_SSH_FAILED:
+			tp_loop_unwatch(c->loop, c->fd);
+			return 1;
+		}
+	}
+}
+
+static void on_connect_failed(struct tp_loop *loop, uint64_t id,
+			      void *payload)
+{
+	struct tp_ssh_conn *c = payload;
+
+	(void)loop;
+	(void)id;
+	c->timer = 0;
+	fail(c, TP_ECONNECT, "connect to %s:%d: %s", c->t.address, c->t.port,
+	     strerror(c->connect_errno));
+}
+
+static void on_start_exec(struct tp_loop *loop, uint64_t id, void *payload)
+{
+	struct tp_ssh_conn *c = payload;
+
+	(void)loop;
+	(void)id;
+	c->timer = 0;
+	begin_exec(c);
+}
+
+static void on_io(struct tp_loop *loop, int fd, unsigned events,
+		  void *payload)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	advance(payload);
+}
+
+static int set_command(struct tp_ssh_conn *c, const char *cmdline,
+		       const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		       void *payload, struct tp_err *err)
+{
+	if (!(c->cmdline = strdup(cmdline)))
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	if (opts)
+		c->opts = *opts;
+	else
+		tp_run_opts_init(&c->opts);
+	c->done = done;
+	c->payload = payload;
+	return 0;
+}
+
+int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+		      const struct tp_ssh_target *t, const char *cmdline,
+		      const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		      void *payload, struct tp_err *err)
+{
+	struct tp_ssh_conn *c = NULL;
+	struct sockaddr_in sin;
+	int rc = 0;
+
+	*out = NULL;
+	if (!t->address || !t->user || !t->identity || !t->known_hosts ||
+	    !t->name)
+		return tp_err_set(err, TP_EINVAL,
+				  "ssh: name, address, user, identity and "
+				  "known_hosts are required");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)t->port);
+	if (t->port <= 0 || t->port > 65535 ||
+	    inet_pton(AF_INET, t->address, &sin.sin_addr) != 1)
+		return tp_err_set(err, TP_EINVAL,
+				  "%s: address %s port %d: not an IPv4 address "
+				  "and port (names: NEEDSWORK)",
+				  t->name, t->address, t->port);
+	if (!libssh2_ready) {
+		if (libssh2_init(0))
+			return tp_err_set(err, TP_ESSH, "libssh2_init failed");
+		libssh2_ready = 1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	c->fd = -1;
+	c->loop = loop;
+	c->t = *t;
+	tp_cmd_result_init(&c->res);
+	if ((rc = set_command(c, cmdline, opts, done, payload, err)))
+		goto out;
+	c->session = libssh2_session_init();
+	if (!c->session) {
+		rc = tp_err_set(err, TP_ENOMEM, "%s: libssh2 session", t->name);
+		goto out;
+	}
+	libssh2_session_set_blocking(c->session, 0);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		rc = tp_err_sys(err, TP_ESYS, errno, "%s: socket", t->name);
+		goto out;
+	}
+	c->phase = TP_SSH_CONNECT;
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+	    errno != EINPROGRESS) {
+		/* refused at once: report it from the loop, never from here */
+		c->connect_errno = errno;
+		if ((rc = tp_loop_timer_add(loop, &c->timer, 0,
+					    on_connect_failed, c, err)))
+			goto out;
+		*out = c;
+		return 0;
+	}
+	if ((rc = tp_loop_watch(loop, c->fd, TP_LOOP_WRITE, on_io, c, err)))
+		goto out;
+	arm_deadline(c, t->connect_timeout_ms);
+	*out = c;
+	c = NULL; /* ownership moved */
+out:
+	if (c)
+		really_free(c);
+	return rc;
+}
+
+int tp_ssh_conn_exec(struct tp_ssh_conn *conn, const char *cmdline,
+		     const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		     void *payload, struct tp_err *err)
+{
+	int rc;
+
+	if (conn->phase != TP_SSH_READY || conn->cmdline)
+		return tp_err_set(err, TP_EINVAL, "%s: connection is %s",
+				  conn->t.name, tp_ssh_phase_name(conn->phase));
+	if ((rc = set_command(conn, cmdline, opts, done, payload, err)))
+		return rc;
+	/* start from the loop, so done never runs inside this call */
+	return tp_loop_timer_add(conn->loop, &conn->timer, 0, on_start_exec,
+				 conn, err);
+}
