@@ -22,6 +22,7 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "scan", cmd_scan, "report installed packages and pending updates" },
+	{ "inventory", cmd_inventory, "list, show and check the inventory" },
 	{ "vercmp", cmd_vercmp, "compare two package versions (deb, rpm, apk)" },
 	{ "help", cmd_help, "show help for tidepatch or a command" },
 	{ "version", cmd_version, "print the version" },

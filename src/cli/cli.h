@@ -120,6 +120,7 @@ typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
 
 int cmd_scan(struct tp_cli *cli, int argc, char **argv);
 int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);
+int cmd_inventory(struct tp_cli *cli, int argc, char **argv);
 int cmd_help(struct tp_cli *cli, int argc, char **argv);
 int cmd_version(struct tp_cli *cli, int argc, char **argv);
 
