@@ -497,3 +497,71 @@ Test(pattern, exclusion_may_leave_nothing)
 {
 	expect_sel("web:!web", "");
 }
+
+/* ---- sizes: empty, exactly the maximum, one byte more ---- */
+
+/* Write "{}" padded with spaces to exactly size bytes in a new dir. */
+static void padded_file(char *dir, size_t dsize, char *file, size_t fsize,
+			size_t size)
+{
+	FILE *f;
+	size_t i;
+
+	snprintf(dir, dsize, "/tmp/tp-inv-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, fsize, "%s/big.json", dir);
+	cr_assert_not_null(f = fopen(file, "w"));
+	if (size >= 2)
+		fputs("{}", f);
+	for (i = 2; i < size; i++)
+		fputc(' ', f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static int load_sized(size_t size, struct tp_inv_problems *pr,
+		      struct tp_err *err)
+{
+	struct tp_inventory *inv = NULL;
+	char dir[64], file[128];
+	int rc;
+
+	padded_file(dir, sizeof(dir), file, sizeof(file), size);
+	tp_inv_problems_init(pr);
+	rc = tp_inventory_load(&inv, file, pr, err);
+	tp_inventory_free(inv);
+	unlink(file);
+	rmdir(dir);
+	return rc;
+}
+
+Test(inventory, file_of_exactly_the_maximum_size_loads)
+{
+	struct tp_inv_problems pr;
+	struct tp_err err = { 0 };
+
+	cr_assert_eq(load_sized(TP_INV_FILE_MAX, &pr, &err), 0, "%s", err.msg);
+	tp_inv_problems_release(&pr);
+}
+
+Test(inventory, file_one_byte_over_the_maximum_is_a_problem)
+{
+	struct tp_inv_problems pr;
+	struct tp_err err = { 0 };
+
+	cr_assert_eq(load_sized(TP_INV_FILE_MAX + 1, &pr, &err), TP_ECONFIG);
+	cr_assert_eq(pr.n, 1);
+	cr_assert_str_eq(pr.v[0].msg, "larger than 16 MiB");
+	tp_inv_problems_release(&pr);
+}
+
+Test(inventory, empty_file_is_a_syntax_error_at_line_1)
+{
+	struct tp_inv_problems pr;
+	struct tp_err err = { 0 };
+
+	cr_assert_eq(load_sized(0, &pr, &err), TP_ECONFIG);
+	cr_assert_eq(pr.n, 1);
+	cr_assert_eq(pr.v[0].line, 1);
+	cr_assert_str_eq(pr.v[0].msg, "'[' or '{' expected near end of file");
+	tp_inv_problems_release(&pr);
+}
