@@ -3,6 +3,7 @@
 #   make                 build ./tidepatch
 #   make check           install missing packages, build, run unit + e2e tests
 #   make check-unit      unit tests only
+#   make fleet-check     start the SSH test fleet, check it with OpenSSH
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deps            apt-get install what is missing (idempotent)
 #   make bench           benchmarks (bench/)
@@ -67,7 +68,7 @@ MAN1 := $(wildcard man/*.1)
 MAN5 := $(wildcard man/*.5)
 
 .PHONY: all check check-unit check-e2e deps install uninstall clean bench \
-	fleet-image lint-man
+	fleet-image fleet-check lint-man
 
 all: $(PROG)
 
@@ -109,11 +110,17 @@ check-e2e: $(PROG) $(BUILD)/test-e2e fleet-image
 lint-man:
 	@sh scripts/lint-man.sh $(MAN1) $(MAN5)
 
+# The SSH test fleet (tests/fleet): brings up sshd hosts on 127.0.1.N,
+# checks each (special hosts included) with OpenSSH, tears them down.
+fleet-check: fleet-image
+	sh tests/fleet/check.sh
+
 check: deps
 	$(MAKE) all
 	$(MAKE) lint-man
 	$(MAKE) check-unit
 	$(MAKE) check-e2e
+	$(MAKE) fleet-check
 
 $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS)
