@@ -29,6 +29,7 @@ enum tp_scan_stage {
 	TP_SCAN_REBOOT,
 	TP_SCAN_KERNEL,
 	TP_SCAN_DONE,
+	TP_SCAN_CONNECT,	/* reaching the host failed (SSH) */
 };
 
 struct tp_scan_result {
@@ -66,6 +67,46 @@ int tp_scan_host(struct tp_scan_result *out, struct tp_transport *t,
 		 const struct tp_scan_opts *opts);
 
 void tp_scan_result_release(struct tp_scan_result *res);
+
+/*
+ * A scan as a sequence of commands, for drivers that run them their own
+ * way (synchronously on the local transport, or on the event loop over
+ * SSH). Usage:
+ *
+ *	tp_scan_job_init(&job, &res, host, opts);
+ *	while ((cmd = tp_scan_job_command(&job, &timeout_ms)))
+ *		tp_scan_job_feed(&job, run(cmd), &cmd_result, &err);
+ *
+ * The job borrows res and opts for its life.
+ */
+struct tp_scan_job {
+	struct tp_scan_result *res;
+	const struct tp_scan_opts *opts;
+};
+
+/* Start a scan of host into *res (initialised here). TP_ENOMEM only. */
+int tp_scan_job_init(struct tp_scan_job *job, struct tp_scan_result *res,
+		     const char *host, const struct tp_scan_opts *opts);
+
+/*
+ * The command line to run next and its deadline, or NULL when the scan is
+ * over (res->status says how it ended).
+ */
+const char *tp_scan_job_command(struct tp_scan_job *job, int *timeout_ms);
+
+/*
+ * Record how the last command went: rc is the transport's return (err
+ * its message), cr what the command printed. Parses, then advances to
+ * the next stage or ends the scan with res->status set. Returns
+ * res->status.
+ */
+int tp_scan_job_feed(struct tp_scan_job *job, int rc,
+		     const struct tp_cmd_result *cr, const struct tp_err *err);
+
+/* End the scan at stage with an error the driver met itself (e.g. the
+ * host could not be reached). The message gets the host prefixed. */
+int tp_scan_job_fail(struct tp_scan_job *job, enum tp_scan_stage stage,
+		     int code, const char *msg);
 
 /* Counts derived from a result. */
 size_t tp_scan_count_updates(const struct tp_scan_result *res,

@@ -44,7 +44,7 @@ const char *tp_scan_stage_name(enum tp_scan_stage stage)
 {
 	static const char *const names[] = {
 		"os", "refresh", "installed", "updates", "reboot", "kernel",
-		"done",
+		"done", "connect",
 	};
 
 	if ((unsigned)stage < sizeof(names) / sizeof(names[0]))
@@ -159,39 +159,25 @@ int tp_scan_parse_kernel(struct tp_scan_result *res, const char *data,
 	return 0;
 }
 
-/*
- * Run one probe; a non-zero exit is an error carrying the first line of
- * stderr, which is where apt and dpkg say what went wrong.
- */
-static int run_probe(struct tp_transport *t, const char *what,
-		     const char *cmd, int timeout_ms,
-		     const struct tp_scan_opts *opts, struct tp_cmd_result *cr,
-		     struct tp_err *err)
+/* What each stage's command is called in messages. */
+static const char *stage_what(enum tp_scan_stage stage)
 {
-	struct tp_run_opts ro;
-	int rc;
-
-	tp_run_opts_init(&ro);
-	ro.timeout_ms = timeout_ms;
-	ro.out_max = opts->output_max;
-	tp_debug("%s: %s: running %s", t->host, what, cmd);
-	rc = tp_transport_run(t, cmd, &ro, cr, err);
-	if (rc)
-		return tp_err_prefix(err, "%s: %s", t->host, what);
-	if (cr->exit_status != 0) {
-		const char *e = cr->errout.data ? cr->errout.data : "";
-		size_t n = strcspn(e, "\n");
-
-		if (cr->term_signal)
-			return tp_err_set(err, TP_ESIGNAL,
-					  "%s: %s: killed by signal %d",
-					  t->host, what, cr->term_signal);
-		return tp_err_set(err, TP_ECMDFAIL,
-				  "%s: %s: command exited %d%s%.*s", t->host,
-				  what, cr->exit_status, n ? ": " : "",
-				  (int)(n > 300 ? 300 : n), e);
+	switch (stage) {
+	case TP_SCAN_OS:
+		return "os-release";
+	case TP_SCAN_REFRESH:
+		return "refresh";
+	case TP_SCAN_INSTALLED:
+		return "installed packages";
+	case TP_SCAN_UPDATES:
+		return "pending updates";
+	case TP_SCAN_REBOOT:
+		return "reboot flag";
+	case TP_SCAN_KERNEL:
+		return "kernel";
+	default:
+		return tp_scan_stage_name(stage);
 	}
-	return 0;
 }
 
 /* Fill each update's source package from the installed list. */
@@ -225,81 +211,158 @@ static char *utc_now(void)
 	return strdup(buf);
 }
 
-/* Stamp the host into a parser's message, which has no host of its own. */
-static int parse_failed(struct tp_scan_result *res, const char *what)
+int tp_scan_job_init(struct tp_scan_job *job, struct tp_scan_result *res,
+		     const char *host, const struct tp_scan_opts *opts)
 {
-	return tp_err_prefix(&res->err, "%s: %s", res->host, what);
+	memset(res, 0, sizeof(*res));
+	job->res = res;
+	job->opts = opts;
+	res->stage = TP_SCAN_OS;
+	res->host = strdup(host);
+	res->scanned_at = utc_now();
+	if (!res->host || !res->scanned_at) {
+		res->status = tp_err_set(&res->err, TP_ENOMEM, "out of memory");
+		res->stage = TP_SCAN_DONE;
+	}
+	return res->status;
 }
 
-static int scan_steps(struct tp_scan_result *res, struct tp_transport *t,
-		      const struct tp_scan_opts *opts, struct tp_cmd_result *cr)
+const char *tp_scan_job_command(struct tp_scan_job *job, int *timeout_ms)
 {
-	const struct tp_pkg_backend *be;
-	struct tp_err *err = &res->err;
+	const struct tp_scan_result *res = job->res;
+	const struct tp_pkg_backend *be = res->backend;
+
+	if (res->status)
+		return NULL;
+	*timeout_ms = job->opts->timeout_ms;
+	switch (res->stage) {
+	case TP_SCAN_OS:
+		return os_cmd;
+	case TP_SCAN_REFRESH:
+		*timeout_ms = job->opts->refresh_timeout_ms;
+		return be->refresh_cmd;
+	case TP_SCAN_INSTALLED:
+		return be->installed_cmd;
+	case TP_SCAN_UPDATES:
+		return be->updates_cmd;
+	case TP_SCAN_REBOOT:
+		return reboot_cmd;
+	case TP_SCAN_KERNEL:
+		return kernel_cmd;
+	default:
+		return NULL;
+	}
+}
+
+/* End the scan with the error already in res->err, stamped with host. */
+static int stop(struct tp_scan_result *res, int code, const char *what)
+{
+	if (what)
+		tp_err_prefix(&res->err, "%s: %s", res->host, what);
+	else
+		tp_err_prefix(&res->err, "%s", res->host);
+	res->err.code = code;
+	res->status = code;
+	tp_info("%s: scan stopped at %s: %s", res->host,
+		tp_scan_stage_name(res->stage), res->err.msg);
+	return code;
+}
+
+int tp_scan_job_fail(struct tp_scan_job *job, enum tp_scan_stage stage,
+		     int code, const char *msg)
+{
+	struct tp_scan_result *res = job->res;
+
+	res->stage = stage;
+	tp_err_set(&res->err, code, "%s", msg);
+	return stop(res, code, NULL);
+}
+
+/* Parse what the current stage's command printed and pick the next stage. */
+static int parse_stage(struct tp_scan_result *res,
+		       const struct tp_scan_opts *opts, const char *data,
+		       size_t len, struct tp_err *err)
+{
+	const struct tp_pkg_backend *be = res->backend;
 	int rc;
 
-	res->stage = TP_SCAN_OS;
-	if ((rc = run_probe(t, "os-release", os_cmd, opts->timeout_ms, opts,
-			    cr, err)))
-		return rc;
-	if ((rc = tp_osinfo_parse(&res->os, cr->out.data, cr->out.len, err)))
-		return parse_failed(res, "os-release");
-	if (!res->os.pkg_manager)
-		return tp_err_set(err, TP_EUNSUPPORTED,
-				  "%s: unsupported operating system '%s'",
-				  t->host, res->os.id);
-	be = tp_pkg_backend_find(res->os.pkg_manager);
-	if (!be)
-		return tp_err_set(err, TP_EUNSUPPORTED,
-				  "%s: %s uses %s, which tidepatch does not support yet",
-				  t->host, res->os.pretty_name ? res->os.pretty_name :
-								 res->os.id,
-				  res->os.pkg_manager);
-	res->backend = be;
-
-	if (opts->refresh) {
-		res->stage = TP_SCAN_REFRESH;
-		if ((rc = run_probe(t, "refresh", be->refresh_cmd,
-				    opts->refresh_timeout_ms, opts, cr, err)))
+	switch (res->stage) {
+	case TP_SCAN_OS:
+		if ((rc = tp_osinfo_parse(&res->os, data, len, err)))
 			return rc;
+		if (!res->os.pkg_manager)
+			return tp_err_set(err, TP_EUNSUPPORTED,
+					  "unsupported operating system '%s'",
+					  res->os.id);
+		res->backend = tp_pkg_backend_find(res->os.pkg_manager);
+		if (!res->backend)
+			return tp_err_set(err, TP_EUNSUPPORTED,
+					  "%s uses %s, which tidepatch does not support yet",
+					  res->os.pretty_name ? res->os.pretty_name :
+								res->os.id,
+					  res->os.pkg_manager);
+		res->stage = opts->refresh ? TP_SCAN_REFRESH : TP_SCAN_INSTALLED;
+		return 0;
+	case TP_SCAN_REFRESH:
+		res->stage = TP_SCAN_INSTALLED;
+		return 0;
+	case TP_SCAN_INSTALLED:
+		if ((rc = be->parse_installed(&res->installed, data, len, err)))
+			return rc;
+		res->stage = TP_SCAN_UPDATES;
+		return 0;
+	case TP_SCAN_UPDATES:
+		if ((rc = be->parse_updates(&res->updates, data, len, err)) ||
+		    (rc = attach_sources(res, err)))
+			return rc;
+		res->stage = TP_SCAN_REBOOT;
+		return 0;
+	case TP_SCAN_REBOOT:
+		if ((rc = tp_scan_parse_reboot(res, data, len, err)))
+			return rc;
+		res->stage = TP_SCAN_KERNEL;
+		return 0;
+	case TP_SCAN_KERNEL:
+		if ((rc = tp_scan_parse_kernel(res, data, len, err)) ||
+		    (rc = be->newest_kernel(&res->kernel_newest,
+					    &res->installed, err)))
+			return rc;
+		res->stage = TP_SCAN_DONE;
+		return 0;
+	default:
+		return tp_err_set(err, TP_EINVAL, "scan is over");
 	}
+}
 
-	res->stage = TP_SCAN_INSTALLED;
-	if ((rc = run_probe(t, "installed packages", be->installed_cmd,
-			    opts->timeout_ms, opts, cr, err)))
-		return rc;
-	if ((rc = be->parse_installed(&res->installed, cr->out.data,
-				      cr->out.len, err)))
-		return parse_failed(res, "installed packages");
+int tp_scan_job_feed(struct tp_scan_job *job, int rc,
+		     const struct tp_cmd_result *cr, const struct tp_err *err)
+{
+	struct tp_scan_result *res = job->res;
+	const char *what = stage_what(res->stage);
 
-	res->stage = TP_SCAN_UPDATES;
-	if ((rc = run_probe(t, "pending updates", be->updates_cmd,
-			    opts->timeout_ms, opts, cr, err)))
-		return rc;
-	if ((rc = be->parse_updates(&res->updates, cr->out.data, cr->out.len,
-				    err)))
-		return parse_failed(res, "pending updates");
-	if ((rc = attach_sources(res, err)))
-		return rc;
+	if (res->status)
+		return res->status;
+	if (rc) {
+		res->err = *err;
+		return stop(res, rc, what);
+	}
+	if (cr->exit_status != 0) {
+		const char *e = cr->errout.data ? cr->errout.data : "";
+		size_t n = strcspn(e, "\n");
 
-	res->stage = TP_SCAN_REBOOT;
-	if ((rc = run_probe(t, "reboot flag", reboot_cmd, opts->timeout_ms,
-			    opts, cr, err)))
-		return rc;
-	if ((rc = tp_scan_parse_reboot(res, cr->out.data, cr->out.len, err)))
-		return parse_failed(res, "reboot flag");
-
-	res->stage = TP_SCAN_KERNEL;
-	if ((rc = run_probe(t, "kernel", kernel_cmd, opts->timeout_ms, opts,
-			    cr, err)))
-		return rc;
-	if ((rc = tp_scan_parse_kernel(res, cr->out.data, cr->out.len, err)))
-		return parse_failed(res, "kernel");
-	if ((rc = be->newest_kernel(&res->kernel_newest, &res->installed,
-				    err)))
-		return parse_failed(res, "kernel");
-
-	res->stage = TP_SCAN_DONE;
+		if (cr->term_signal) {
+			tp_err_set(&res->err, TP_ESIGNAL, "killed by signal %d",
+				   cr->term_signal);
+			return stop(res, TP_ESIGNAL, what);
+		}
+		tp_err_set(&res->err, TP_ECMDFAIL, "command exited %d%s%.*s",
+			   cr->exit_status, n ? ": " : "",
+			   (int)(n > 300 ? 300 : n), e);
+		return stop(res, TP_ECMDFAIL, what);
+	}
+	rc = parse_stage(res, job->opts, cr->out.data, cr->out.len, &res->err);
+	if (rc)
+		return stop(res, rc, rc == TP_EUNSUPPORTED ? NULL : what);
 	return 0;
 }
 
@@ -307,28 +370,34 @@ int tp_scan_host(struct tp_scan_result *out, struct tp_transport *t,
 		 const struct tp_scan_opts *opts)
 {
 	struct tp_scan_opts defaults;
+	struct tp_scan_job job;
 	struct tp_cmd_result cr;
-	int rc;
+	const char *cmd;
+	int timeout_ms = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (!opts) {
 		tp_scan_opts_init(&defaults);
 		opts = &defaults;
 	}
-	out->host = strdup(t->host);
-	out->scanned_at = utc_now();
-	if (!out->host || !out->scanned_at) {
-		out->status = tp_err_set(&out->err, TP_ENOMEM, "out of memory");
+	if (tp_scan_job_init(&job, out, t->host, opts))
 		return out->status;
-	}
 	tp_cmd_result_init(&cr);
-	rc = scan_steps(out, t, opts, &cr);
+	while ((cmd = tp_scan_job_command(&job, &timeout_ms))) {
+		struct tp_run_opts ro;
+		struct tp_err err;
+		int rc;
+
+		tp_run_opts_init(&ro);
+		ro.timeout_ms = timeout_ms;
+		ro.out_max = opts->output_max;
+		tp_debug("%s: %s: running %s", t->host,
+			 stage_what(out->stage), cmd);
+		tp_err_clear(&err);
+		rc = tp_transport_run(t, cmd, &ro, &cr, &err);
+		tp_scan_job_feed(&job, rc, &cr, &err);
+	}
 	tp_cmd_result_release(&cr);
-	out->status = rc;
-	if (rc)
-		tp_info("%s: scan stopped at %s: %s", t->host,
-			tp_scan_stage_name(out->stage), out->err.msg);
-	return rc;
+	return out->status;
 }
 
 size_t tp_scan_count_updates(const struct tp_scan_result *res,
