@@ -40,7 +40,8 @@ struct tp_ssh_conn;
 
 /*
  * Called once per exec: rc 0 when the command ran to its end (look at
- * res->exit_status), else the TP_E* code with err filled. res and err
+ * res->exit_status), else the TP_E* code with err filled (messages do
+ * not name the host: callers add it, as for every transport). res and err
  * belong to the connection and are valid during the call only.
  */
 typedef void (*tp_ssh_done_fn)(struct tp_ssh_conn *conn, int rc,
@@ -73,6 +74,11 @@ int tp_ssh_conn_exec(struct tp_ssh_conn *conn, const char *cmdline,
 		     void *payload, struct tp_err *err);
 
 enum tp_ssh_phase tp_ssh_conn_phase(const struct tp_ssh_conn *conn);
+
+/* Did the connection get past authentication? A failure reported while
+ * this is 0 means the host was never reached (connect, handshake, host
+ * key or auth); messages then describe that, not the command. */
+int tp_ssh_conn_authenticated(const struct tp_ssh_conn *conn);
 const char *tp_ssh_phase_name(enum tp_ssh_phase phase);
 
 /* Disconnect and free; safe from done and with NULL. */

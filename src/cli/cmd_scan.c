@@ -2,22 +2,217 @@
  * cmd_scan.c - `tidepatch scan`: installed packages, pending updates,
  * reboot and kernel state, as a table or the tidepatch.scan/1 document.
  *
- * Without host arguments it scans this machine through the local
- * transport (or the tree under --root, through chroot).
+ * Without host patterns it scans this machine through the local
+ * transport (or the tree under --root, through chroot). With patterns
+ * (or -i) it scans the inventory's matching hosts over SSH, many at once.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "tidepatch/inventory.h"
 #include "tidepatch/report.h"
 #include "tidepatch/scan.h"
+#include "tidepatch/scan_many.h"
 
 static const char *const usage[] = {
 	"tidepatch scan [--refresh] [--root <dir>] [--format table|json] [-o <file>]",
+	"tidepatch scan [-i <inventory>] [--limit <pattern>] [--parallel <n>] <pattern>...",
 	NULL,
 };
+
+/* Settings of an SSH scan that come from the command line. */
+struct ssh_settings {
+	const char *inventory;
+	const char *limit;
+	int parallel;
+	int connect_timeout;	/* seconds, for connect, handshake and auth */
+};
+
+/*
+ * The first default key that exists, as OpenSSH tries them. RSA is last:
+ * with libssh2 < 1.11 it cannot sign with rsa-sha2, which OpenSSH >= 8.8
+ * requires. ssh-agent: NEEDSWORK.
+ */
+static const char *default_identity(char *buf, size_t size)
+{
+	static const char *const names[] = { "id_ed25519", "id_ecdsa",
+					     "id_rsa" };
+	const char *home = getenv("HOME");
+	struct stat st;
+	size_t i;
+
+	if (!home || !*home)
+		return NULL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(buf, size, "%s/.ssh/%s", home, names[i]);
+		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return buf;
+	}
+	return NULL;
+}
+
+/* One summary line on stderr: how many hosts, how many failed, and why. */
+static void summarise(const struct tp_cli *cli,
+		      const struct tp_scan_result *res, size_t n,
+		      size_t *failed_out)
+{
+	static const int codes[] = {
+		TP_ECONNECT, TP_ETIMEOUT, TP_EHOSTKEY_UNKNOWN,
+		TP_EHOSTKEY_CHANGED, TP_EAUTH, TP_EUNSUPPORTED, TP_ESSH,
+		TP_ECMDFAIL, TP_EPARSE, TP_ETOOBIG, TP_ESIGNAL,
+	};
+	size_t failed = 0, i, k, other;
+	char why[512] = "";
+	size_t len = 0;
+
+	for (i = 0; i < n; i++)
+		failed += res[i].status != 0;
+	other = failed;
+	for (k = 0; k < sizeof(codes) / sizeof(codes[0]); k++) {
+		size_t c = 0;
+
+		for (i = 0; i < n; i++)
+			c += res[i].status == codes[k];
+		if (!c || len >= sizeof(why))
+			continue;
+		other -= c;
+		len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%zu %s",
+					len ? ", " : ": ", c,
+					tp_errname(codes[k]));
+	}
+	if (other && len < sizeof(why))
+		snprintf(why + len, sizeof(why) - len, "%s%zu other",
+			 len ? ", " : ": ", other);
+	*failed_out = failed;
+	if (cli->verbosity >= 0)
+		fprintf(stderr, "tidepatch: scanned %zu host%s: %zu ok, %zu failed%s\n",
+			n, n == 1 ? "" : "s", n - failed, failed, why);
+}
+
+/* Load the inventory and pick the hosts; prints what goes wrong. */
+static int pick_hosts(const struct tp_cli *cli, const struct ssh_settings *ss,
+		      char **patterns, size_t npatterns,
+		      struct tp_inventory **inv_out, size_t **idx_out,
+		      size_t *n_out)
+{
+	struct tp_inv_problems pr;
+	struct tp_err err = { 0 };
+	int rc;
+
+	tp_inv_problems_init(&pr);
+	rc = tp_inventory_load(inv_out, ss->inventory, &pr, &err);
+	if (rc) {
+		size_t i;
+
+		for (i = 0; i < pr.n; i++) {
+			char line[1024];
+
+			tp_inv_problem_format(&pr.v[i], line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+		tp_inv_problems_release(&pr);
+		tp_cli_error(cli, "%s", err.msg);
+		return rc == TP_ENOTFOUND ? TP_EXIT_NOINPUT :
+		       rc == TP_ECONFIG ? TP_EXIT_CONFIG : tp_cli_exit_for(rc);
+	}
+	tp_inv_problems_release(&pr);
+	rc = tp_inventory_select(*inv_out, (const char *const *)patterns,
+				 npatterns, ss->limit, idx_out, n_out, &err);
+	if (rc) {
+		tp_cli_error(cli, "%s", err.msg);
+		return rc == TP_ENOMEM ? TP_EXIT_SOFTWARE : TP_EXIT_USAGE;
+	}
+	if (!*n_out) {
+		tp_cli_error(cli, "the patterns select no host");
+		return TP_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int render(const struct tp_cli *cli, enum tp_format fmt,
+		  const struct tp_scan_result *res, size_t n, const char *path,
+		  bool to_tty, struct tp_err *err);
+
+static int scan_over_ssh(const struct tp_cli *cli,
+			 const struct ssh_settings *ss, char **patterns,
+			 size_t npatterns, const struct tp_scan_opts *so,
+			 enum tp_format fmt, const char *output)
+{
+	struct tp_inventory *inv = NULL;
+	struct tp_scan_spec *specs = NULL;
+	struct tp_scan_result *res = NULL;
+	struct tp_err err = { 0 };
+	const char *user = getenv("USER");
+	char keybuf[4096];
+	const char *dflt_key = default_identity(keybuf, sizeof(keybuf));
+	size_t *idx = NULL, n = 0, i, failed = 0;
+	int status;
+
+	if ((status = pick_hosts(cli, ss, patterns, npatterns, &inv, &idx, &n)) >= 0)
+		goto out;
+	specs = calloc(n, sizeof(*specs));
+	res = calloc(n, sizeof(*res));
+	if (!specs || !res) {
+		tp_cli_error(cli, "out of memory");
+		status = TP_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct tp_inv_host *h = &inv->hosts[idx[i]];
+		struct tp_ssh_target *t = &specs[i].ssh;
+
+		tp_ssh_target_init(t);
+		t->name = h->name;
+		t->address = h->address;
+		t->port = h->port;
+		t->user = h->user ? h->user : user && *user ? user : "root";
+		t->identity = h->identity ? h->identity : dflt_key;
+		t->known_hosts = inv->known_hosts;
+		t->connect_timeout_ms = ss->connect_timeout * 1000;
+		t->handshake_timeout_ms = ss->connect_timeout * 1000;
+		t->auth_timeout_ms = ss->connect_timeout * 1000;
+		if (h->njump) {
+			specs[i].refuse_code = TP_EUNSUPPORTED;
+			specs[i].refuse_msg = "reaching a host through a jump "
+					      "host (ProxyJump) is not supported yet";
+		} else if (!t->identity) {
+			specs[i].refuse_code = TP_EAUTH;
+			specs[i].refuse_msg = "no identity: set \"identity\" in the "
+					      "inventory or create ~/.ssh/id_ed25519 "
+					      "(ssh-agent is not supported yet)";
+		}
+	}
+	if (tp_scan_many(res, specs, n, so, ss->parallel, &err)) {
+		tp_cli_error(cli, "%s", err.msg);
+		status = TP_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (res[i].status && cli->verbosity >= 0)
+			tp_cli_error(cli, "%s", res[i].err.msg);
+	summarise(cli, res, n, &failed);
+	status = failed == 0 ? TP_EXIT_OK :
+		 failed == n ? TP_EXIT_UNAVAILABLE : TP_EXIT_PARTIAL;
+	if (render(cli, fmt, res, n, output, !output || !strcmp(output, "-"),
+		   &err)) {
+		tp_cli_error(cli, "%s", err.msg);
+		status = err.code == TP_ENOMEM ? TP_EXIT_SOFTWARE : TP_EXIT_IOERR;
+	}
+out:
+	for (i = 0; res && i < n; i++)
+		tp_scan_result_release(&res[i]);
+	free(res);
+	free(specs);
+	free(idx);
+	tp_inventory_free(inv);
+	return status;
+}
 
 static int open_error_exit(int code)
 {
@@ -73,7 +268,17 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 	int timeout = TP_RUN_TIMEOUT_MS_DEFAULT / 1000;
 	int max_output_mib = (int)(TP_RUN_OUT_MAX_DEFAULT >> 20);
 	bool refresh = false;
+	struct ssh_settings ss = { NULL, NULL, 32, 10 };
 	const struct tp_opt opts[] = {
+		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
+		  "inventory file or directory (default: inventory/)" },
+		{ TP_OPT_STRING, 0, "limit", &ss.limit, "<pattern>",
+		  "keep only hosts that also match <pattern>" },
+		{ TP_OPT_INT, 0, "parallel", &ss.parallel, "<n>",
+		  "SSH sessions open at once (default 32)" },
+		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
+		  "<seconds>", "deadline for each of connect, handshake and "
+		  "auth (default 10)" },
 		{ TP_OPT_FLAG, 0, "refresh", &refresh, NULL,
 		  "refresh package lists first (apt-get update; needs root)" },
 		{ TP_OPT_STRING, 0, "root", &root, "<dir>",
@@ -97,10 +302,17 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 
 	if ((rc = tp_cli_parse_command(opts, usage, argc, argv, &nargs)) >= 0)
 		return rc;
-	if (nargs > 1) {
-		tp_cli_error(cli, "scanning hosts by name ('%s') needs the SSH "
-			     "transport, which this version does not have yet; "
-			     "run 'tidepatch scan' to scan this machine", argv[1]);
+	if (nargs > 1 && root) {
+		tp_cli_error(cli, "--root scans a local tree; it does not take "
+			     "host patterns");
+		return TP_EXIT_USAGE;
+	}
+	if (ss.parallel < 1 || ss.parallel > 4096) {
+		tp_cli_error(cli, "--parallel must be between 1 and 4096");
+		return TP_EXIT_USAGE;
+	}
+	if (ss.connect_timeout < 1 || ss.connect_timeout > 3600) {
+		tp_cli_error(cli, "--connect-timeout must be between 1 and 3600 seconds");
 		return TP_EXIT_USAGE;
 	}
 	if (format && tp_cli_parse_format(format, &fmt))
@@ -118,6 +330,10 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 	so.refresh = refresh;
 	so.timeout_ms = timeout * 1000;
 	so.output_max = (size_t)max_output_mib << 20;
+
+	if (nargs > 1 || ss.inventory)
+		return scan_over_ssh(cli, &ss, argv + 1, (size_t)(nargs - 1),
+				     &so, fmt, output);
 
 	if ((rc = tp_transport_local_open(&t, root, &err))) {
 		tp_cli_error(cli, "%s", err.msg);

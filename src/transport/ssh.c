@@ -60,6 +60,7 @@ struct tp_ssh_conn {
 	void *payload;
 	int exec_rc;		/* set when the command fails mid-way */
 	int connect_errno;	/* connect() failed at once with this */
+	int authenticated;	/* got past auth at least once */
 
 	int in_callback;
 	int free_requested;
@@ -91,6 +92,11 @@ void tp_ssh_target_init(struct tp_ssh_target *t)
 enum tp_ssh_phase tp_ssh_conn_phase(const struct tp_ssh_conn *conn)
 {
 	return conn->phase;
+}
+
+int tp_ssh_conn_authenticated(const struct tp_ssh_conn *conn)
+{
+	return conn->authenticated;
 }
 
 static void really_free(struct tp_ssh_conn *c)
@@ -201,7 +207,7 @@ static int fail(struct tp_ssh_conn *c, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tp_err_set(&c->err, code, "%s: %s", c->t.name, msg);
+	tp_err_set(&c->err, code, "%s", msg);
 	return finish(c, code);
 }
 
@@ -280,16 +286,15 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 
 	key = libssh2_session_hostkey(c->session, &len, &type);
 	if (!key)
-		return tp_err_set(e, TP_ESSH, "%s: host key: %s", c->t.name,
-				  ssh_errmsg(c));
+		return tp_err_set(e, TP_ESSH, "host key: %s", ssh_errmsg(c));
 	kh = libssh2_knownhost_init(c->session);
 	if (!kh)
 		return tp_err_set(e, TP_ENOMEM, "out of memory");
 	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
 				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
 		libssh2_knownhost_free(kh);
-		return tp_err_set(e, TP_ESSH, "%s: cannot read known hosts file %s",
-				  c->t.name, c->t.known_hosts);
+		return tp_err_set(e, TP_ESSH, "cannot read known hosts file %s",
+				  c->t.known_hosts);
 	}
 	rc = libssh2_knownhost_checkp(kh, c->t.address, c->t.port, key, len,
 				      LIBSSH2_KNOWNHOST_TYPE_PLAIN |
@@ -303,22 +308,21 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 		return 0;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
 		return tp_err_set(e, TP_EHOSTKEY_CHANGED,
-			    "%s: HOST KEY CHANGED: %s:%d now presents %s, which is "
+			    "HOST KEY CHANGED: %s:%d now presents %s, which is "
 			    "not the key in %s; refusing to connect (someone "
 			    "may be intercepting, or the host was reinstalled: "
 			    "verify, then update known_hosts)",
-			    c->t.name, c->t.address, c->t.port, fp,
-			    c->t.known_hosts);
+			    c->t.address, c->t.port, fp, c->t.known_hosts);
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
 		return tp_err_set(e, TP_EHOSTKEY_UNKNOWN,
-			    "%s: host key of %s:%d is unknown (%s); refusing to "
-			    "connect. Check the fingerprint, then add the key "
-			    "to %s (tidepatch hostkeys scan %s --accept-new)",
-			    c->t.name, c->t.address, c->t.port, fp,
-			    c->t.known_hosts, c->t.name);
+			    "host key of %s:%d is unknown (%s); refusing to "
+			    "connect. Check the fingerprint with the host's "
+			    "admin, then add the key to %s (ssh-keyscan -p %d "
+			    "%s)",
+			    c->t.address, c->t.port, fp, c->t.known_hosts,
+			    c->t.port, c->t.address);
 	default:
-		return tp_err_set(e, TP_ESSH, "%s: host key check failed",
-				  c->t.name);
+		return tp_err_set(e, TP_ESSH, "host key check failed");
 	}
 }
 
@@ -355,12 +359,12 @@ static int read_streams(struct tp_ssh_conn *c)
 			break;
 		}
 		if (n < 0)
-			return tp_err_set(&c->err, TP_ESSH, "%s: reading output: %s",
-					  c->t.name, ssh_errmsg(c));
+			return tp_err_set(&c->err, TP_ESSH, "reading output: %s",
+					  ssh_errmsg(c));
 		if (n == 0)
 			break;
 		if (tp_buf_append(&c->res.out, chunk, (size_t)n, &c->err))
-			return tp_err_prefix(&c->err, "%s: stdout", c->t.name);
+			return tp_err_prefix(&c->err, "stdout");
 	}
 	for (;;) {
 		n = libssh2_channel_read_stderr(c->channel, chunk, sizeof(chunk));
@@ -529,6 +533,7 @@ static int advance(struct tp_ssh_conn *c)
 					    c->t.user, c->t.identity,
 					    ssh_errmsg(c));
 			c->phase = TP_SSH_READY;
+			c->authenticated = 1;
 			tp_loop_unwatch(c->loop, c->fd);
 			if (c->timer)
 				tp_loop_timer_cancel(c->loop, c->timer);
