@@ -134,12 +134,15 @@ Test(cli, vercmp_agrees_with_dpkg_on_the_exit_code_contract)
 	}
 }
 
-Test(cli, scan_by_host_name_is_refused_until_ssh_exists)
+Test(cli, scan_by_pattern_without_an_inventory_is_noinput)
 {
 	struct tp_cmd_result r;
 
-	cr_assert_eq(TP(&r, "scan", "web1"), 64);
-	cr_assert(strstr(r.errout.data, "SSH"), "%s", r.errout.data);
+	/* a pattern means "hosts of the inventory": there must be one */
+	cr_assert_eq(TP(&r, "scan", "-i", "/nonexistent/inv", "web1"), 66);
+	cr_assert(strstr(r.errout.data, "/nonexistent/inv"), "%s",
+		  r.errout.data);
+	cr_assert_eq(TP(&r, "scan", "--root", "/tmp", "web1"), 64);
 	tp_cmd_result_release(&r);
 }
 
