@@ -6,17 +6,8 @@
 
 #include <stddef.h>
 
+#include "tidepatch/many.h"
 #include "tidepatch/scan.h"
-#include "tidepatch/ssh.h"
-
-/* One host to scan. Strings are borrowed for the duration of the scan. */
-struct tp_scan_spec {
-	struct tp_ssh_target ssh;
-	/* When refuse_code is non-zero the host is not contacted: its
-	 * result is that error (e.g. a feature the host needs is missing). */
-	int refuse_code;
-	const char *refuse_msg;
-};
 
 /*
  * Scan hosts[0..n) with at most parallel connections open at a time,
@@ -28,7 +19,7 @@ struct tp_scan_spec {
  * TP_ENOMEM when the loop itself failed (results then incomplete).
  */
 int tp_scan_many(struct tp_scan_result *results,
-		 const struct tp_scan_spec *hosts, size_t n,
+		 const struct tp_host_spec *hosts, size_t n,
 		 const struct tp_scan_opts *opts, int parallel,
 		 struct tp_err *err);
 

@@ -145,7 +145,7 @@ static int scan_over_ssh(const struct tp_cli *cli,
 			 enum tp_format fmt, const char *output)
 {
 	struct tp_inventory *inv = NULL;
-	struct tp_scan_spec *specs = NULL;
+	struct tp_host_spec *specs = NULL;
 	struct tp_scan_result *res = NULL;
 	struct tp_err err = { 0 };
 	const char *user = getenv("USER");
