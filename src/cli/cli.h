@@ -114,6 +114,38 @@ int tp_cli_write_output(const char *path, const char *data, size_t len,
 /* Parse --format's value. Returns 0 or -1 after printing an error. */
 int tp_cli_parse_format(const char *s, enum tp_format *out);
 
+/* ---- reaching hosts (hosts.c) ---- */
+
+struct tp_inventory;
+struct tp_host_spec;
+
+/* Command-line settings shared by the commands that reach hosts. */
+struct tp_cli_ssh {
+	const char *inventory;	/* -i; NULL: inventory/ */
+	const char *limit;	/* --limit */
+	int parallel;		/* --parallel */
+	int connect_timeout;	/* --connect-timeout, seconds */
+};
+
+#define TP_CLI_SSH_INIT { NULL, NULL, 32, 10 }
+
+/* Range-check the settings: -1 to go on, or an exit status (printed). */
+int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
+
+/*
+ * Load the inventory, select hosts by patterns, and build one SSH target
+ * per host (inventory user, else $USER; inventory identity, else the
+ * first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa; the inventory's
+ * known_hosts). Hosts that need what is not supported yet are marked
+ * refused. Returns -1 with *inv_out and *specs_out set (caller frees;
+ * specs borrow strings from the inventory), or an exit status after
+ * printing why.
+ */
+int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
+		      char **patterns, size_t npatterns,
+		      struct tp_inventory **inv_out,
+		      struct tp_host_spec **specs_out, size_t *n_out);
+
 /* ---- commands ---- */
 
 typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);

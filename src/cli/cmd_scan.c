@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "cli.h"
 #include "tidepatch/inventory.h"
 #include "tidepatch/report.h"
@@ -25,37 +22,6 @@ static const char *const usage[] = {
 	"tidepatch scan [-i <inventory>] [--limit <pattern>] [--parallel <n>] <pattern>...",
 	NULL,
 };
-
-/* Settings of an SSH scan that come from the command line. */
-struct ssh_settings {
-	const char *inventory;
-	const char *limit;
-	int parallel;
-	int connect_timeout;	/* seconds, for connect, handshake and auth */
-};
-
-/*
- * The first default key that exists, as OpenSSH tries them. RSA is last:
- * with libssh2 < 1.11 it cannot sign with rsa-sha2, which OpenSSH >= 8.8
- * requires. ssh-agent: NEEDSWORK.
- */
-static const char *default_identity(char *buf, size_t size)
-{
-	static const char *const names[] = { "id_ed25519", "id_ecdsa",
-					     "id_rsa" };
-	const char *home = getenv("HOME");
-	struct stat st;
-	size_t i;
-
-	if (!home || !*home)
-		return NULL;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(buf, size, "%s/.ssh/%s", home, names[i]);
-		if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-			return buf;
-	}
-	return NULL;
-}
 
 /* One summary line on stderr: how many hosts, how many failed, and why. */
 static void summarise(const struct tp_cli *cli,
@@ -95,52 +61,12 @@ static void summarise(const struct tp_cli *cli,
 			n, n == 1 ? "" : "s", n - failed, failed, why);
 }
 
-/* Load the inventory and pick the hosts; prints what goes wrong. */
-static int pick_hosts(const struct tp_cli *cli, const struct ssh_settings *ss,
-		      char **patterns, size_t npatterns,
-		      struct tp_inventory **inv_out, size_t **idx_out,
-		      size_t *n_out)
-{
-	struct tp_inv_problems pr;
-	struct tp_err err = { 0 };
-	int rc;
-
-	tp_inv_problems_init(&pr);
-	rc = tp_inventory_load(inv_out, ss->inventory, &pr, &err);
-	if (rc) {
-		size_t i;
-
-		for (i = 0; i < pr.n; i++) {
-			char line[1024];
-
-			tp_inv_problem_format(&pr.v[i], line, sizeof(line));
-			fprintf(stderr, "%s\n", line);
-		}
-		tp_inv_problems_release(&pr);
-		tp_cli_error(cli, "%s", err.msg);
-		return rc == TP_ENOTFOUND ? TP_EXIT_NOINPUT :
-		       rc == TP_ECONFIG ? TP_EXIT_CONFIG : tp_cli_exit_for(rc);
-	}
-	tp_inv_problems_release(&pr);
-	rc = tp_inventory_select(*inv_out, (const char *const *)patterns,
-				 npatterns, ss->limit, idx_out, n_out, &err);
-	if (rc) {
-		tp_cli_error(cli, "%s", err.msg);
-		return rc == TP_ENOMEM ? TP_EXIT_SOFTWARE : TP_EXIT_USAGE;
-	}
-	if (!*n_out) {
-		tp_cli_error(cli, "the patterns select no host");
-		return TP_EXIT_USAGE;
-	}
-	return -1;
-}
-
 static int render(const struct tp_cli *cli, enum tp_format fmt,
 		  const struct tp_scan_result *res, size_t n, const char *path,
 		  bool to_tty, struct tp_err *err);
 
 static int scan_over_ssh(const struct tp_cli *cli,
-			 const struct ssh_settings *ss, char **patterns,
+			 const struct tp_cli_ssh *ss, char **patterns,
 			 size_t npatterns, const struct tp_scan_opts *so,
 			 enum tp_format fmt, const char *output)
 {
@@ -148,45 +74,17 @@ static int scan_over_ssh(const struct tp_cli *cli,
 	struct tp_host_spec *specs = NULL;
 	struct tp_scan_result *res = NULL;
 	struct tp_err err = { 0 };
-	const char *user = getenv("USER");
-	char keybuf[4096];
-	const char *dflt_key = default_identity(keybuf, sizeof(keybuf));
-	size_t *idx = NULL, n = 0, i, failed = 0;
+	size_t n = 0, i, failed = 0;
 	int status;
 
-	if ((status = pick_hosts(cli, ss, patterns, npatterns, &inv, &idx, &n)) >= 0)
+	if ((status = tp_cli_pick_hosts(cli, ss, patterns, npatterns, &inv,
+					&specs, &n)) >= 0)
 		goto out;
-	specs = calloc(n, sizeof(*specs));
 	res = calloc(n, sizeof(*res));
-	if (!specs || !res) {
+	if (!res) {
 		tp_cli_error(cli, "out of memory");
 		status = TP_EXIT_SOFTWARE;
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const struct tp_inv_host *h = &inv->hosts[idx[i]];
-		struct tp_ssh_target *t = &specs[i].ssh;
-
-		tp_ssh_target_init(t);
-		t->name = h->name;
-		t->address = h->address;
-		t->port = h->port;
-		t->user = h->user ? h->user : user && *user ? user : "root";
-		t->identity = h->identity ? h->identity : dflt_key;
-		t->known_hosts = inv->known_hosts;
-		t->connect_timeout_ms = ss->connect_timeout * 1000;
-		t->handshake_timeout_ms = ss->connect_timeout * 1000;
-		t->auth_timeout_ms = ss->connect_timeout * 1000;
-		if (h->njump) {
-			specs[i].refuse_code = TP_EUNSUPPORTED;
-			specs[i].refuse_msg = "reaching a host through a jump "
-					      "host (ProxyJump) is not supported yet";
-		} else if (!t->identity) {
-			specs[i].refuse_code = TP_EAUTH;
-			specs[i].refuse_msg = "no identity: set \"identity\" in the "
-					      "inventory or create ~/.ssh/id_ed25519 "
-					      "(ssh-agent is not supported yet)";
-		}
 	}
 	if (tp_scan_many(res, specs, n, so, ss->parallel, &err)) {
 		tp_cli_error(cli, "%s", err.msg);
@@ -209,7 +107,6 @@ out:
 		tp_scan_result_release(&res[i]);
 	free(res);
 	free(specs);
-	free(idx);
 	tp_inventory_free(inv);
 	return status;
 }
@@ -268,7 +165,7 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 	int timeout = TP_RUN_TIMEOUT_MS_DEFAULT / 1000;
 	int max_output_mib = (int)(TP_RUN_OUT_MAX_DEFAULT >> 20);
 	bool refresh = false;
-	struct ssh_settings ss = { NULL, NULL, 32, 10 };
+	struct tp_cli_ssh ss = TP_CLI_SSH_INIT;
 	const struct tp_opt opts[] = {
 		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
 		  "inventory file or directory (default: inventory/)" },
@@ -307,14 +204,8 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 			     "host patterns");
 		return TP_EXIT_USAGE;
 	}
-	if (ss.parallel < 1 || ss.parallel > 4096) {
-		tp_cli_error(cli, "--parallel must be between 1 and 4096");
-		return TP_EXIT_USAGE;
-	}
-	if (ss.connect_timeout < 1 || ss.connect_timeout > 3600) {
-		tp_cli_error(cli, "--connect-timeout must be between 1 and 3600 seconds");
-		return TP_EXIT_USAGE;
-	}
+	if ((rc = tp_cli_check_ssh(cli, &ss)) >= 0)
+		return rc;
 	if (format && tp_cli_parse_format(format, &fmt))
 		return TP_EXIT_USAGE;
 	if (timeout <= 0 || timeout > INT_MAX / 1000) {
