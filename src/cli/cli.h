@@ -151,6 +151,7 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
 
 int cmd_scan(struct tp_cli *cli, int argc, char **argv);
+int cmd_exec(struct tp_cli *cli, int argc, char **argv);
 int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);
 int cmd_inventory(struct tp_cli *cli, int argc, char **argv);
 int cmd_help(struct tp_cli *cli, int argc, char **argv);

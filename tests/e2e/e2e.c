@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "e2e.h"
 #include "tidepatch/quote.h"
@@ -173,4 +174,31 @@ void e2e_overlay_down(void)
 	e2e_sh(&r, cmd);
 	tp_cmd_result_release(&r);
 	overlay_root[0] = '\0';
+}
+
+void e2e_fleet_up(char *dir, size_t size, int nhosts)
+{
+	struct tp_cmd_result r;
+	char cmd[512];
+
+	snprintf(dir, size, "/tmp/tp-fleet-e2e-%ld", (long)getpid());
+	/* make check runs the suite from the top of the tree */
+	snprintf(cmd, sizeof(cmd),
+		 "sh tests/fleet/fleet.sh up %s --hosts %d --special 2>&1",
+		 dir, nhosts);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "fleet up failed: %s", r.out.data);
+	tp_cmd_result_release(&r);
+}
+
+void e2e_fleet_down(const char *dir)
+{
+	struct tp_cmd_result r;
+	char cmd[512];
+
+	if (!dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "sh tests/fleet/fleet.sh down %s 2>&1", dir);
+	e2e_sh(&r, cmd);
+	tp_cmd_result_release(&r);
 }

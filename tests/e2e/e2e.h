@@ -31,6 +31,14 @@ void e2e_overlay_up(char *merged, size_t size);
 void e2e_overlay_down(void);
 
 /*
+ * Bring up the SSH test fleet (tests/fleet/fleet.sh) with nhosts plain
+ * hosts and the special ones, in a directory of this process; its path
+ * goes to dir. e2e_fleet_down tears it down (safe to call always).
+ */
+void e2e_fleet_up(char *dir, size_t size, int nhosts);
+void e2e_fleet_down(const char *dir);
+
+/*
  * One "Inst" line of `apt-get -s dist-upgrade`, split by the test's own
  * minimal reading of the format (independent of src/pkg/pkg_apt.c).
  */

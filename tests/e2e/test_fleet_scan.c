@@ -18,29 +18,12 @@ static char dir[64];
 
 static void fleet_up(void)
 {
-	char cmd[256];
-	struct tp_cmd_result r;
-
-	snprintf(dir, sizeof(dir), "/tmp/tp-fleet-e2e-%ld", (long)getpid());
-	snprintf(cmd, sizeof(cmd),
-		 "sh ../tests/fleet/fleet.sh up %s --hosts 4 --special 2>&1 || "
-		 "sh tests/fleet/fleet.sh up %s --hosts 4 --special 2>&1",
-		 dir, dir);
-	e2e_sh(&r, cmd);
-	cr_assert_eq(r.exit_status, 0, "fleet up failed: %s", r.out.data);
-	tp_cmd_result_release(&r);
+	e2e_fleet_up(dir, sizeof(dir), 4);
 }
 
 static void fleet_down(void)
 {
-	char cmd[256];
-	struct tp_cmd_result r;
-
-	snprintf(cmd, sizeof(cmd),
-		 "sh ../tests/fleet/fleet.sh down %s 2>&1 || "
-		 "sh tests/fleet/fleet.sh down %s 2>&1", dir, dir);
-	e2e_sh(&r, cmd);
-	tp_cmd_result_release(&r);
+	e2e_fleet_down(dir);
 }
 
 TestSuite(fleet_scan, .init = fleet_up, .fini = fleet_down, .timeout = 300);
