@@ -10,6 +10,7 @@
  *
  * Figures, never pass/fail: targets are judged by people reading them.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,10 +150,67 @@ static void bench_scan(const char *bin, int runs)
 	       (double)rss_max / 1024);
 }
 
+/*
+ * `bench cmd LABEL HOSTS RUNS -- ARGV...`: run ARGV RUNS times; report the
+ * best wall time and, per host, the CPU of the command and everything it
+ * reaped (for parallel-ssh: its ssh processes), and the peak RSS of the
+ * largest of those processes. Used by bench/fleet.sh.
+ */
+static int bench_cmd(int argc, char **argv)
+{
+	const char *label = argv[2];
+	double hosts = atof(argv[3]), best = 1e9, cpu_best = 0;
+	int runs = atoi(argv[4]), i;
+	long rss = 0;
+
+	if (argc < 7 || strcmp(argv[5], "--") || hosts <= 0 || runs <= 0) {
+		fprintf(stderr, "usage: bench cmd LABEL HOSTS RUNS -- ARGV...\n");
+		return 2;
+	}
+	for (i = 0; i < runs; i++) {
+		struct rusage ru;
+		double t0 = now_s(), wall, cpu;
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			dup2(null, 2);
+			execvp(argv[6], argv + 6);
+			_exit(127);
+		}
+		if (wait4(pid, &status, 0, &ru) < 0)
+			return 1;
+		wall = now_s() - t0;
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+			fprintf(stderr, "%s: could not run %s\n", label, argv[6]);
+			return 1;
+		}
+		if (wall < best) {
+			best = wall;
+			cpu_best = cpu;
+		}
+		if (ru.ru_maxrss > rss)
+			rss = ru.ru_maxrss;
+	}
+	printf("%-22s wall %6.2f s  CPU %7.2f ms/host  peak RSS %6.1f MiB\n",
+	       label, best, cpu_best * 1000 / hosts, (double)rss / 1024);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *fixtures = argc > 1 ? argv[1] : "tests/fixtures";
 	const char *bin = argc > 2 ? argv[2] : "./tidepatch";
+
+	if (argc > 1 && !strcmp(argv[1], "cmd"))
+		return bench_cmd(argc, argv);
 
 	bench_parse(fixtures);
 	bench_scan(bin, 5);
