@@ -34,6 +34,7 @@ enum tp_errcode {
 	TP_EHOSTKEY_CHANGED = -17, /* host key differs from known_hosts */
 	TP_EAUTH = -18,		/* the server refused our credentials */
 	TP_ESSH = -19,		/* SSH protocol or library failure */
+	TP_EBECOME = -20,	/* sudo refused: needs a password, or absent */
 	/* append new codes here; never renumber */
 };
 

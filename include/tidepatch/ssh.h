@@ -34,6 +34,9 @@ struct tp_ssh_target {
 	int connect_timeout_ms;
 	int handshake_timeout_ms;
 	int auth_timeout_ms;
+	/* Run commands as root through `sudo -n`: never prompts, so a sudo
+	 * that wants a password fails at once, as TP_EBECOME. */
+	int become;
 };
 
 struct tp_ssh_conn;
@@ -53,7 +56,9 @@ void tp_ssh_target_init(struct tp_ssh_target *t);
 
 /*
  * Start connecting to t on loop, and run cmdline once authenticated
- * (on the host it runs as `env LC_ALL=C /bin/sh -c <cmdline>`). done is
+ * (on the host it runs as `env LC_ALL=C /bin/sh -c <cmdline>`, or with
+ * become as `sudo -n env LC_ALL=C /bin/sh -c <cmdline>`; a sudo that
+ * wants a password or is missing ends the command with TP_EBECOME). done is
  * called exactly once for it, from the loop; a failure to connect is
  * reported there too, as TP_ECONNECT, TP_ETIMEOUT (message names the
  * phase), TP_EHOSTKEY_UNKNOWN (message has the SHA256 fingerprint),

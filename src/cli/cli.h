@@ -125,9 +125,10 @@ struct tp_cli_ssh {
 	const char *limit;	/* --limit */
 	int parallel;		/* --parallel */
 	int connect_timeout;	/* --connect-timeout, seconds */
+	int become;		/* enum tp_become_mode */
 };
 
-#define TP_CLI_SSH_INIT { NULL, NULL, 32, 10 }
+#define TP_CLI_SSH_INIT { NULL, NULL, 32, 10, 0 }
 
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
@@ -136,7 +137,8 @@ int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
  * Load the inventory, select hosts by patterns, and build one SSH target
  * per host (inventory user, else $USER; inventory identity, else the
  * first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa; the inventory's
- * known_hosts). Hosts that need what is not supported yet are marked
+ * known_hosts; become per ss->become). Hosts that need what is not
+ * supported yet are marked
  * refused. Returns -1 with *inv_out and *specs_out set (caller frees;
  * specs borrow strings from the inventory), or an exit status after
  * printing why.
@@ -145,6 +147,13 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		      char **patterns, size_t npatterns,
 		      struct tp_inventory **inv_out,
 		      struct tp_host_spec **specs_out, size_t *n_out);
+
+/* How a command uses the inventory's "become". */
+enum tp_become_mode {
+	TP_BECOME_NEVER,	/* e.g. scan: needs no root */
+	TP_BECOME_INVENTORY,	/* as each host says */
+	TP_BECOME_ALWAYS,	/* --become */
+};
 
 /* ---- commands ---- */
 

@@ -15,12 +15,16 @@
 #include "tidepatch/inventory.h"
 
 static const char *const usage[] = {
-	"tidepatch exec [-i <inventory>] [--limit <pattern>] [--parallel <n>] "
+	"tidepatch exec [-b] [-i <inventory>] [--limit <pattern>] [--parallel <n>] "
 	"[--timeout <s>] [--format text|json] [-o <file>] <pattern>... -- <command>...",
 	NULL,
 };
 
-/* Summarise: see tidepatch-exec(1), EXIT STATUS. */
+/*
+ * Summarise: see tidepatch-exec(1), EXIT STATUS. 69 when the command ran
+ * to its end nowhere, 2 when only somewhere, 1 when it ran everywhere
+ * but exited non-zero somewhere.
+ */
 static int exit_for(const struct tp_exec_result *res, size_t n)
 {
 	size_t unreached = 0, errors = 0, nonzero = 0, i;
@@ -33,7 +37,7 @@ static int exit_for(const struct tp_exec_result *res, size_t n)
 		else if (res[i].exit_status != 0)
 			nonzero++;
 	}
-	if (unreached == n)
+	if (unreached + errors == n)
 		return TP_EXIT_UNAVAILABLE;
 	if (unreached || errors)
 		return TP_EXIT_PARTIAL;
@@ -65,7 +69,11 @@ int cmd_exec(struct tp_cli *cli, int argc, char **argv)
 	struct tp_cli_ssh ss = TP_CLI_SSH_INIT;
 	const char *output = NULL, *format = NULL;
 	int timeout = 60, max_output_kib = 1024;
+	bool become = false;
 	const struct tp_opt opts[] = {
+		{ TP_OPT_FLAG, 'b', "become", &become, NULL,
+		  "run as root via sudo -n on every host (default: as the "
+		  "inventory's become says)" },
 		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
 		  "inventory file or directory (default: inventory/)" },
 		{ TP_OPT_STRING, 0, "limit", &ss.limit, "<pattern>",
@@ -114,6 +122,7 @@ int cmd_exec(struct tp_cli *cli, int argc, char **argv)
 		return TP_EXIT_USAGE;
 	if ((rc = tp_cli_check_ssh(cli, &ss)) >= 0)
 		return rc;
+	ss.become = become ? TP_BECOME_ALWAYS : TP_BECOME_INVENTORY;
 	if (timeout < 1 || timeout > INT_MAX / 1000 || max_output_kib < 1 ||
 	    max_output_kib > 1024 * 1024) {
 		tp_cli_error(cli, "--timeout must be 1 s or more, --max-output "

@@ -126,6 +126,8 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		t->connect_timeout_ms = ss->connect_timeout * 1000;
 		t->handshake_timeout_ms = ss->connect_timeout * 1000;
 		t->auth_timeout_ms = ss->connect_timeout * 1000;
+		t->become = ss->become == TP_BECOME_ALWAYS ||
+			    (ss->become == TP_BECOME_INVENTORY && h->become);
 		if (h->njump) {
 			specs[i].refuse_code = TP_EUNSUPPORTED;
 			specs[i].refuse_msg = "reaching a host through a jump "

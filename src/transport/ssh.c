@@ -173,7 +173,7 @@ static int finish(struct tp_ssh_conn *c, int rc)
 	 * the session can run another command. Anything else (a failed
 	 * phase, a timeout mid-command) leaves it in an unknown state.
 	 */
-	if (!rc || (rc == TP_ETOOBIG && !c->channel)) {
+	if (!rc || ((rc == TP_ETOOBIG || rc == TP_EBECOME) && !c->channel)) {
 		c->phase = TP_SSH_READY;
 	} else {
 		c->phase = TP_SSH_FAILED;
@@ -390,6 +390,30 @@ static int read_streams(struct tp_ssh_conn *c)
 	return 1;
 }
 
+/*
+ * Did sudo itself refuse, rather than the command fail? sudo -n says
+ * "sudo: a password is required" and exits 1; a missing sudo is the
+ * shell's exit 127 naming it. Both leave the command not run at all.
+ */
+static int become_failed(struct tp_ssh_conn *c)
+{
+	const char *e = c->res.errout.data ? c->res.errout.data : "";
+
+	if (c->res.exit_status == 1 && strstr(e, "sudo: a password is required")) {
+		tp_err_set(&c->err, TP_EBECOME,
+			   "sudo on this host wants a password (sudo -n "
+			   "refused); allow %s NOPASSWD, or connect as root",
+			   c->t.user);
+		return 1;
+	}
+	if (c->res.exit_status == 127 && strstr(e, "sudo") &&
+	    strstr(e, "not found")) {
+		tp_err_set(&c->err, TP_EBECOME, "sudo is not installed");
+		return 1;
+	}
+	return 0;
+}
+
 static int exec_advance(struct tp_ssh_conn *c)
 {
 	int rc;
@@ -412,7 +436,9 @@ static int exec_advance(struct tp_ssh_conn *c)
 			struct tp_err qerr;
 
 			tp_buf_init(&cmd, 1 << 20);
-			if (tp_buf_puts(&cmd, "env LC_ALL=C /bin/sh -c ", &qerr) ||
+			if (tp_buf_puts(&cmd, c->t.become ?
+					"sudo -n env LC_ALL=C /bin/sh -c " :
+					"env LC_ALL=C /bin/sh -c ", &qerr) ||
 			    tp_shell_quote(&cmd, c->cmdline, &qerr)) {
 				tp_buf_release(&cmd);
 				return fail(c, qerr.code, "%s", qerr.msg);
@@ -470,6 +496,8 @@ static int exec_advance(struct tp_ssh_conn *c)
 			c->channel = NULL;
 			if (c->exec_rc)
 				return finish(c, c->exec_rc);
+			if (c->t.become && become_failed(c))
+				return finish(c, TP_EBECOME);
 			return finish(c, 0);
 		}
 	}

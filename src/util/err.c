@@ -35,6 +35,7 @@ static const struct {
 	{ TP_EHOSTKEY_CHANGED, "hostkey_changed", "host key changed" },
 	{ TP_EAUTH, "auth", "authentication failed" },
 	{ TP_ESSH, "ssh", "SSH error" },
+	{ TP_EBECOME, "become", "privilege escalation failed" },
 };
 
 void tp_err_clear(struct tp_err *err)

@@ -107,13 +107,46 @@ Test(fleet_exec, exit_status_summarises_the_hosts)
 	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
 			"exec", "-i", inv, "fleet", "--", "exit 3", NULL }), 1);
 	cr_assert(strstr(r.out.data, "=== h002: exit 3\n"), "%s", r.out.data);
+	/* h001 alone times out: nowhere did it run to its end */
 	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
 			"exec", "-i", inv, "--timeout", "1", "h001", "--",
-			"sleep 30", NULL }), 2);
+			"sleep 30", NULL }), 69);
+	/* h001 times out, the others finish: partial */
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", inv, "--timeout", "2", "fleet", "--",
+			"set -- $SSH_CONNECTION; [ \"$3\" != 127.0.1.1 ] || sleep 30",
+			NULL }), 2, "%s", r.out.data);
 	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
 			"exec", "-i", inv, "closed", "--", "true", NULL }), 69);
 	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
 			"exec", "-i", inv, "fleet", NULL }), 64);
 	cr_assert(strstr(r.errout.data, "no command"), "%s", r.errout.data);
+	tp_cmd_result_release(&r);
+}
+
+Test(fleet_exec, become_runs_as_root_and_never_waits_for_a_password)
+{
+	struct tp_cmd_result r;
+	json_t *doc, *err;
+
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", inv, "--become", "fleet", "--", "id -u",
+			NULL }), 0, "%s", r.out.data);
+	cr_assert(strstr(r.out.data, "=== h001: exit 0\n0\n"), "%s", r.out.data);
+	/* without --become, tp is not root */
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", inv, "h001", "--", "id -u", NULL }), 0);
+	cr_assert_null(strstr(r.out.data, "\n0\n"), "%s", r.out.data);
+	/* sudopw has become: true in the inventory and sudo wants a password */
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", inv, "--format", "json", "fleet:sudopw", "--",
+			"id -u", NULL }), 2, "%s", r.errout.data);
+	doc = e2e_json(r.out.data);
+	err = json_object_get(host_named(doc, "sudopw"), "error");
+	cr_assert_str_eq(s(err, "code"), "become");
+	cr_assert(strstr(s(err, "message"), "wants a password"), "%s",
+		  s(err, "message"));
+	cr_assert_str_eq(s(host_named(doc, "h001"), "status"), "ok");
+	json_decref(doc);
 	tp_cmd_result_release(&r);
 }
