@@ -224,3 +224,40 @@ Test(scan_local, unwritable_output_is_an_io_error, .timeout = 600)
 	tp_cmd_result_release(&r);
 }
 
+
+/*
+ * -o replaces regular files atomically, but must write devices, FIFOs
+ * and symlinks in place: renaming onto /dev/null once turned this
+ * machine's /dev/null into a plain file. Tested on a private device
+ * node, never the real one.
+ */
+Test(scan_local, output_to_a_device_fifo_or_symlink_is_written_in_place,
+     .timeout = 600)
+{
+	struct tp_cmd_result r, c;
+	char dir[] = "/tmp/tp-out-XXXXXX";
+	char cmd[1024];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; mknod -m 666 null c 1 3; mkfifo fifo; "
+		 "echo keep > target; ln -s target link; "
+		 "(cat fifo > from-fifo &) ; "
+		 "\"$TP_BIN\" scan --format json -o null; "
+		 "\"$TP_BIN\" scan --format json -o fifo; "
+		 "\"$TP_BIN\" scan --format json -o link; sleep 0.2; "
+		 "stat -c %%F null; stat -c %%F fifo; stat -c %%F link; "
+		 "head -c 40 from-fifo; echo; head -c 40 target; echo",
+		 dir);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "%s%s", r.out.data, r.errout.data);
+	cr_assert_str_eq(r.out.data,
+			 "character special file\nfifo\nsymbolic link\n"
+			 "{\n  \"schema\": \"tidepatch.scan/1\",\n  \"tid\n"
+			 "{\n  \"schema\": \"tidepatch.scan/1\",\n  \"tid\n",
+			 "%s", r.out.data);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	e2e_sh(&c, cmd);
+	tp_cmd_result_release(&r);
+	tp_cmd_result_release(&c);
+}
