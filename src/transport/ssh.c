@@ -326,6 +326,67 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 	}
 }
 
+/*
+ * Order the host key algorithms so the server's key of a type that
+ * known_hosts has for this host is negotiated first, as OpenSSH does;
+ * otherwise a host known by its ed25519 key, say, would present its
+ * ecdsa key (libssh2's default preference) and look unknown. Types are
+ * found with a dummy-key check, which also sees hashed entries: a
+ * MISMATCH means an entry of that type exists. The other types follow,
+ * so a host known by another type still completes the handshake and
+ * shows its key; with none known, ed25519 comes first.
+ */
+static void prefer_known_key_types(struct tp_ssh_conn *c)
+{
+	static const struct {
+		int bit;
+		const char *method;
+	} types[] = {
+		{ LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384" },
+		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521" },
+		{ LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa" },
+	};
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
+	char known[256] = "", rest[256] = "";
+	size_t i;
+
+	if (!kh)
+		return;
+	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
+				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		libssh2_knownhost_free(kh);
+		return;	/* the host key check reports the unreadable file */
+	}
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char *list;
+		int rc = libssh2_knownhost_checkp(
+			kh, c->t.address, c->t.port, "\0", 1,
+			LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+				LIBSSH2_KNOWNHOST_KEYENC_RAW | types[i].bit,
+			NULL);
+
+		list = rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? known : rest;
+		if (list[0])
+			strcat(list, ",");
+		strcat(list, types[i].method);
+	}
+	libssh2_knownhost_free(kh);
+	if (!known[0]) {
+		/* unknown host: offer ed25519 first, as OpenSSH does, so the
+		 * fingerprint we print is the one ssh(1) would show */
+		libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY,
+					    rest);
+		return;
+	}
+	if (rest[0]) {
+		strcat(known, ",");
+		strcat(known, rest);
+	}
+	libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, known);
+}
+
 /* Start the next command if one is queued; the connection is READY. */
 static int begin_exec(struct tp_ssh_conn *c)
 {
@@ -667,6 +728,7 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 		goto out;
 	}
 	libssh2_session_set_blocking(c->session, 0);
+	prefer_known_key_types(c);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		rc = tp_err_sys(err, TP_ESYS, errno, "%s: socket", t->name);

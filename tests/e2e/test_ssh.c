@@ -57,25 +57,29 @@ static void start_sshd(void)
 		 "usermod -p '*' tp-ssh-test; "
 		 "cd %s; chmod 755 .; mkdir -p /run/sshd; "
 		 "ssh-keygen -q -t ed25519 -N '' -f hostkey; "
+		 "ssh-keygen -q -t ecdsa -N '' -f hostkey_ecdsa; "
 		 "ssh-keygen -q -t ed25519 -N '' -f otherkey; "
 		 "ssh-keygen -q -t ed25519 -N '' -f client; "
 		 "ssh-keygen -q -t ed25519 -N '' -f stranger; "
 		 "cp client.pub authorized_keys; chmod 644 authorized_keys; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey.pub)\" > known_hosts; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 otherkey.pub)\" > known_hosts.changed; "
+		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey_ecdsa.pub)\" > known_hosts.ecdsa; "
 		 ": > known_hosts.empty; "
 		 "cp known_hosts known_hosts.hashed; ssh-keygen -q -H -f known_hosts.hashed; "
 		 "rm -f known_hosts.hashed.old",
-		 dir, SSHD_ADDR, SSHD_PORT, SSHD_ADDR, SSHD_PORT);
+		 dir, SSHD_ADDR, SSHD_PORT, SSHD_ADDR, SSHD_PORT, SSHD_ADDR,
+		 SSHD_PORT);
 	sh_ok(cmd);
 	f = fopen(in_dir(0, "sshd_config"), "w");
 	cr_assert_not_null(f);
 	fprintf(f, "ListenAddress %s:%d\nHostKey %s/hostkey\n"
+		   "HostKey %s/hostkey_ecdsa\n"
 		   "AuthorizedKeysFile %s/authorized_keys\nPidFile %s/sshd.pid\n"
 		   "UsePAM no\nPasswordAuthentication no\nStrictModes no\n"
 		   "PermitRootLogin prohibit-password\nMaxStartups 200\n"
 		   "MaxSessions 50\n",
-		   SSHD_ADDR, SSHD_PORT, dir, dir, dir);
+		   SSHD_ADDR, SSHD_PORT, dir, dir, dir, dir);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "/usr/sbin/sshd -f %s/sshd_config -E %s/sshd.log; "
 		 "for i in $(seq 50); do [ -s %s/sshd.pid ] && exit 0; sleep 0.1; done; exit 1",
@@ -174,6 +178,24 @@ Test(ssh, hashed_known_hosts_entries_match)
 	target(&t, "known_hosts.hashed");
 	run_one(&t, "true", NULL, &o);
 	cr_assert_eq(o.rc, 0, "%s", o.msg);
+}
+
+/*
+ * The server has ed25519 and ecdsa keys; known_hosts has one of them.
+ * Whichever it is, the handshake must pick that type (as OpenSSH orders
+ * its host key algorithms by the known keys), not call the host unknown.
+ */
+Test(ssh, handshake_prefers_the_key_type_known_hosts_has)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	target(&t, "known_hosts.ecdsa");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, 0, "ecdsa-only known_hosts: %s", o.msg);
+	target(&t, "known_hosts");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, 0, "ed25519-only known_hosts: %s", o.msg);
 }
 
 Test(ssh, unknown_host_key_is_refused_with_its_fingerprint)
