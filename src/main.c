@@ -23,6 +23,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "scan", cmd_scan, "report installed packages and pending updates" },
 	{ "exec", cmd_exec, "run a command on many hosts over SSH" },
+	{ "hostkeys", cmd_hostkeys, "collect hosts' SSH keys into known_hosts" },
 	{ "inventory", cmd_inventory, "list, show and check the inventory" },
 	{ "vercmp", cmd_vercmp, "compare two package versions (deb, rpm, apk)" },
 	{ "help", cmd_help, "show help for tidepatch or a command" },

@@ -37,6 +37,13 @@ struct tp_ssh_target {
 	/* Run commands as root through `sudo -n`: never prompts, so a sudo
 	 * that wants a password fails at once, as TP_EBECOME. */
 	int become;
+	/*
+	 * Key scan: offer only this host key algorithm ("ssh-ed25519"),
+	 * stop after the handshake (no host key check, no auth, no
+	 * command) and report the key as "<algorithm> <base64>\n" in the
+	 * done callback's stdout. NULL for a normal connection.
+	 */
+	const char *keyscan;
 };
 
 struct tp_ssh_conn;

@@ -317,10 +317,10 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 		return tp_err_set(e, TP_EHOSTKEY_UNKNOWN,
 			    "host key of %s:%d is unknown (%s); refusing to "
 			    "connect. Check the fingerprint with the host's "
-			    "admin, then add the key to %s (ssh-keyscan -p %d "
-			    "%s)",
+			    "admin, then add it to %s (tidepatch hostkeys "
+			    "scan %s --accept-new)",
 			    c->t.address, c->t.port, fp, c->t.known_hosts,
-			    c->t.port, c->t.address);
+			    c->t.name);
 	default:
 		return tp_err_set(e, TP_ESSH, "host key check failed");
 	}
@@ -385,6 +385,34 @@ static void prefer_known_key_types(struct tp_ssh_conn *c)
 		strcat(known, rest);
 	}
 	libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, known);
+}
+
+/* Key scan: the presented key, as a known_hosts key field, in stdout. */
+static int report_key(struct tp_ssh_conn *c)
+{
+	const char *key;
+	unsigned char *b64;
+	size_t len = 0;
+	int type = 0, n, rc;
+
+	key = libssh2_session_hostkey(c->session, &len, &type);
+	if (!key)
+		return tp_err_set(&c->err, TP_ESSH, "host key: %s",
+				  ssh_errmsg(c));
+	b64 = malloc(4 * ((len + 2) / 3) + 1);
+	if (!b64)
+		return tp_err_set(&c->err, TP_ENOMEM, "out of memory");
+	n = EVP_EncodeBlock(b64, (const unsigned char *)key, (int)len);
+	tp_cmd_result_release(&c->res);
+	tp_cmd_result_init(&c->res);
+	rc = tp_buf_printf(&c->res.out, &c->err, "%s %.*s\n",
+			   libssh2_session_methods(c->session,
+						   LIBSSH2_METHOD_HOSTKEY),
+			   n, b64);
+	free(b64);
+	c->res.exit_status = 0;
+	c->authenticated = 1;	/* "reached": the host answered */
+	return rc;
 }
 
 /* Start the next command if one is queued; the connection is READY. */
@@ -600,6 +628,8 @@ static int advance(struct tp_ssh_conn *c)
 				return fail(c, TP_ESSH, "handshake: %s",
 					    ssh_errmsg(c));
 			c->phase = TP_SSH_HOSTKEY;
+			if (c->t.keyscan)
+				return finish(c, report_key(c));
 			break;
 		case TP_SSH_HOSTKEY:
 			if ((rc = check_host_key(c, &c->err)))
@@ -694,8 +724,8 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 	int rc = 0;
 
 	*out = NULL;
-	if (!t->address || !t->user || !t->identity || !t->known_hosts ||
-	    !t->name)
+	if (!t->address || !t->name ||
+	    (!t->keyscan && (!t->user || !t->identity || !t->known_hosts)))
 		return tp_err_set(err, TP_EINVAL,
 				  "ssh: name, address, user, identity and "
 				  "known_hosts are required");
@@ -728,7 +758,11 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 		goto out;
 	}
 	libssh2_session_set_blocking(c->session, 0);
-	prefer_known_key_types(c);
+	if (t->keyscan)
+		libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY,
+					    t->keyscan);
+	else
+		prefer_known_key_types(c);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		rc = tp_err_sys(err, TP_ESYS, errno, "%s: socket", t->name);
