@@ -31,6 +31,8 @@ struct tp_ssh_target {
 	const char *user;
 	const char *identity;	/* private key file (unencrypted for now) */
 	const char *known_hosts; /* OpenSSH known_hosts file; required */
+	const char *user_known_hosts; /* also consulted (~/.ssh/known_hosts),
+					 or NULL */
 	int connect_timeout_ms;
 	int handshake_timeout_ms;
 	int auth_timeout_ms;

@@ -93,7 +93,8 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		      struct tp_inventory **inv_out,
 		      struct tp_host_spec **specs_out, size_t *n_out)
 {
-	static char keybuf[4096];
+	static char keybuf[4096], userkh[4096];
+	const char *home = getenv("HOME");
 	const char *dflt_key = default_identity(keybuf, sizeof(keybuf));
 	const char *user = getenv("USER");
 	struct tp_host_spec *specs;
@@ -123,6 +124,11 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		t->user = h->user ? h->user : user && *user ? user : "root";
 		t->identity = h->identity ? h->identity : dflt_key;
 		t->known_hosts = (*inv_out)->known_hosts;
+		if (home && *home) {
+			snprintf(userkh, sizeof(userkh), "%s/.ssh/known_hosts",
+				 home);
+			t->user_known_hosts = userkh;
+		}
 		t->connect_timeout_ms = ss->connect_timeout * 1000;
 		t->handshake_timeout_ms = ss->connect_timeout * 1000;
 		t->auth_timeout_ms = ss->connect_timeout * 1000;

@@ -257,6 +257,29 @@ static int knownhost_keybit(int type)
 	}
 }
 
+/*
+ * The known hosts of this target: the inventory's file, then the user's
+ * (as OpenSSH reads its global and user files). Returns NULL when the
+ * inventory's file cannot be read; a missing user file is fine.
+ */
+static LIBSSH2_KNOWNHOSTS *load_known_hosts(struct tp_ssh_conn *c)
+{
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
+
+	if (!kh)
+		return NULL;
+	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
+				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		libssh2_knownhost_free(kh);
+		return NULL;
+	}
+	if (c->t.user_known_hosts &&
+	    access(c->t.user_known_hosts, R_OK) == 0)
+		libssh2_knownhost_readfile(kh, c->t.user_known_hosts,
+					   LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+	return kh;
+}
+
 /* "SHA256:<base64 without padding>", as OpenSSH prints fingerprints. */
 static void fingerprint(struct tp_ssh_conn *c, char *out, size_t size)
 {
@@ -287,15 +310,10 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 	key = libssh2_session_hostkey(c->session, &len, &type);
 	if (!key)
 		return tp_err_set(e, TP_ESSH, "host key: %s", ssh_errmsg(c));
-	kh = libssh2_knownhost_init(c->session);
+	kh = load_known_hosts(c);
 	if (!kh)
-		return tp_err_set(e, TP_ENOMEM, "out of memory");
-	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
-				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		libssh2_knownhost_free(kh);
 		return tp_err_set(e, TP_ESSH, "cannot read known hosts file %s",
 				  c->t.known_hosts);
-	}
 	rc = libssh2_knownhost_checkp(kh, c->t.address, c->t.port, key, len,
 				      LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 					      LIBSSH2_KNOWNHOST_KEYENC_RAW |
@@ -348,17 +366,12 @@ static void prefer_known_key_types(struct tp_ssh_conn *c)
 		{ LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521" },
 		{ LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa" },
 	};
-	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
+	LIBSSH2_KNOWNHOSTS *kh = load_known_hosts(c);
 	char known[256] = "", rest[256] = "";
 	size_t i;
 
 	if (!kh)
-		return;
-	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
-				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		libssh2_knownhost_free(kh);
 		return;	/* the host key check reports the unreadable file */
-	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		char *list;
 		int rc = libssh2_knownhost_checkp(
@@ -595,6 +608,38 @@ wait:
 	return 1;
 }
 
+/*
+ * Why a key may fail that a person would not guess. libssh2 before 1.11
+ * signs RSA keys only with ssh-rsa (SHA-1), which OpenSSH 8.8 and later
+ * refuse; and an encrypted key cannot be used without a passphrase,
+ * which a non-interactive tool does not ask for.
+ */
+static const char *auth_hint(struct tp_ssh_conn *c, int rc)
+{
+	char pub[4096];
+	char head[16] = "";
+	FILE *f;
+
+	if (rc == LIBSSH2_ERROR_FILE)
+		return " (is the key encrypted? tidepatch does not ask for "
+		       "passphrases: load it into ssh-agent, or use an "
+		       "unencrypted deploy key)";
+	snprintf(pub, sizeof(pub), "%s.pub", c->t.identity);
+	f = fopen(pub, "r");
+	if (f) {
+		if (!fgets(head, sizeof(head), f))
+			head[0] = '\0';
+		fclose(f);
+	}
+	if (!strncmp(head, "ssh-rsa ", 8) &&
+	    LIBSSH2_VERSION_NUM < 0x010b00)
+		return " (this is an RSA key, and libssh2 " LIBSSH2_VERSION
+		       " can only sign with ssh-rsa/SHA-1, which OpenSSH 8.8 "
+		       "and later refuse: use an Ed25519 or ECDSA key, or build "
+		       "tidepatch against libssh2 1.11 or later)";
+	return "";
+}
+
 static int advance(struct tp_ssh_conn *c)
 {
 	int rc;
@@ -648,9 +693,9 @@ static int advance(struct tp_ssh_conn *c)
 			}
 			if (rc)
 				return fail(c, TP_EAUTH,
-					    "authentication as %s with %s failed: %s",
+					    "authentication as %s with %s failed: %s%s",
 					    c->t.user, c->t.identity,
-					    ssh_errmsg(c));
+					    ssh_errmsg(c), auth_hint(c, rc));
 			c->phase = TP_SSH_READY;
 			c->authenticated = 1;
 			tp_loop_unwatch(c->loop, c->fd);

@@ -19,6 +19,8 @@
 #include "e2e.h"
 #include "tidepatch/ssh.h"
 
+#include <libssh2.h>
+
 #define SSHD_ADDR "127.0.3.1"
 /* one port per test process: Criterion may run tests side by side */
 #define SSHD_PORT (20000 + (int)(getpid() % 20000))
@@ -61,7 +63,10 @@ static void start_sshd(void)
 		 "ssh-keygen -q -t ed25519 -N '' -f otherkey; "
 		 "ssh-keygen -q -t ed25519 -N '' -f client; "
 		 "ssh-keygen -q -t ed25519 -N '' -f stranger; "
-		 "cp client.pub authorized_keys; chmod 644 authorized_keys; "
+		 "ssh-keygen -q -t rsa -b 2048 -N '' -f client_rsa; "
+		 "ssh-keygen -q -t ed25519 -N 'secret' -f client_locked; "
+		 "cat client.pub client_rsa.pub client_locked.pub > authorized_keys; "
+		 "chmod 644 authorized_keys; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey.pub)\" > known_hosts; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 otherkey.pub)\" > known_hosts.changed; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey_ecdsa.pub)\" > known_hosts.ecdsa; "
@@ -196,6 +201,50 @@ Test(ssh, handshake_prefers_the_key_type_known_hosts_has)
 	target(&t, "known_hosts");
 	run_one(&t, "true", NULL, &o);
 	cr_assert_eq(o.rc, 0, "ed25519-only known_hosts: %s", o.msg);
+}
+
+Test(ssh, the_users_known_hosts_is_consulted_too)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	target(&t, "known_hosts.empty");
+	t.user_known_hosts = in_dir(4, "known_hosts");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	t.user_known_hosts = in_dir(4, "no-such-file");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, TP_EHOSTKEY_UNKNOWN, "%s", o.msg);
+}
+
+Test(ssh, rsa_key_with_old_libssh2_fails_with_the_reason)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	target(&t, "known_hosts");
+	t.identity = in_dir(3, "client_rsa");
+	run_one(&t, "true", NULL, &o);
+	if (LIBSSH2_VERSION_NUM >= 0x010b00) {
+		/* libssh2 1.11 signs with rsa-sha2: the key just works */
+		cr_assert_eq(o.rc, 0, "%s", o.msg);
+		return;
+	}
+	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
+	cr_assert(strstr(o.msg, "this is an RSA key, and libssh2"), "%s", o.msg);
+	cr_assert(strstr(o.msg, "Ed25519 or ECDSA"), "%s", o.msg);
+}
+
+Test(ssh, encrypted_key_says_to_use_the_agent)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	target(&t, "known_hosts");
+	t.identity = in_dir(3, "client_locked");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
+	cr_assert(strstr(o.msg, "ssh-agent"), "%s", o.msg);
 }
 
 Test(ssh, unknown_host_key_is_refused_with_its_fingerprint)
