@@ -29,7 +29,9 @@ struct tp_ssh_target {
 	const char *address;	/* IP address (name resolution: NEEDSWORK) */
 	int port;
 	const char *user;
-	const char *identity;	/* private key file (unencrypted for now) */
+	const char *identity;	/* private key file (unencrypted), or NULL
+				   to authenticate with ssh-agent's keys
+				   ($SSH_AUTH_SOCK) */
 	const char *known_hosts; /* OpenSSH known_hosts file; required */
 	const char *user_known_hosts; /* also consulted (~/.ssh/known_hosts),
 					 or NULL */

@@ -122,7 +122,9 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		t->address = h->address;
 		t->port = h->port;
 		t->user = h->user ? h->user : user && *user ? user : "root";
-		t->identity = h->identity ? h->identity : dflt_key;
+		/* as OpenSSH: the agent's keys first, else the default files */
+		t->identity = h->identity ? h->identity :
+			      getenv("SSH_AUTH_SOCK") ? NULL : dflt_key;
 		t->known_hosts = (*inv_out)->known_hosts;
 		if (home && *home) {
 			snprintf(userkh, sizeof(userkh), "%s/.ssh/known_hosts",
@@ -138,11 +140,11 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 			specs[i].refuse_code = TP_EUNSUPPORTED;
 			specs[i].refuse_msg = "reaching a host through a jump "
 					      "host (ProxyJump) is not supported yet";
-		} else if (!t->identity) {
+		} else if (!t->identity && !getenv("SSH_AUTH_SOCK")) {
 			specs[i].refuse_code = TP_EAUTH;
 			specs[i].refuse_msg = "no identity: set \"identity\" in the "
-					      "inventory or create ~/.ssh/id_ed25519 "
-					      "(ssh-agent is not supported yet)";
+					      "inventory, run ssh-agent, or create "
+					      "~/.ssh/id_ed25519";
 		}
 	}
 	free(idx);

@@ -60,6 +60,9 @@ struct tp_ssh_conn {
 	void *payload;
 	int exec_rc;		/* set when the command fails mid-way */
 	int connect_errno;	/* connect() failed at once with this */
+	LIBSSH2_AGENT *agent;	/* when authenticating with ssh-agent */
+	struct libssh2_agent_publickey *agent_id; /* key being tried */
+	int agent_tried;	/* keys offered so far */
 	int authenticated;	/* got past auth at least once */
 
 	int in_callback;
@@ -107,6 +110,10 @@ static void really_free(struct tp_ssh_conn *c)
 		tp_loop_unwatch(c->loop, c->fd);
 	if (c->channel)
 		libssh2_channel_free(c->channel);
+	if (c->agent) {
+		libssh2_agent_disconnect(c->agent);
+		libssh2_agent_free(c->agent);
+	}
 	if (c->session) {
 		if (c->phase != TP_SSH_FAILED && c->phase >= TP_SSH_AUTH)
 			libssh2_session_disconnect(c->session, "bye");
@@ -640,6 +647,51 @@ static const char *auth_hint(struct tp_ssh_conn *c, int rc)
 	return "";
 }
 
+/*
+ * Authenticate with each key ssh-agent holds, in its order, until one is
+ * accepted. Talking to the agent is a local socket and fast, so it is
+ * done blocking; only the SSH side returns EAGAIN. Returns 0, EAGAIN, or
+ * a TP_E* code with c->err set.
+ */
+static int agent_auth(struct tp_ssh_conn *c)
+{
+	int rc;
+
+	if (!c->agent) {
+		if (!getenv("SSH_AUTH_SOCK"))
+			return tp_err_set(&c->err, TP_EAUTH,
+					  "no identity file and no ssh-agent "
+					  "(SSH_AUTH_SOCK is not set)");
+		c->agent = libssh2_agent_init(c->session);
+		if (!c->agent)
+			return tp_err_set(&c->err, TP_ENOMEM, "out of memory");
+		if (libssh2_agent_connect(c->agent) ||
+		    libssh2_agent_list_identities(c->agent))
+			return tp_err_set(&c->err, TP_EAUTH,
+					  "cannot use ssh-agent at %s: %s",
+					  getenv("SSH_AUTH_SOCK"), ssh_errmsg(c));
+		c->agent_id = NULL;
+		rc = libssh2_agent_get_identity(c->agent, &c->agent_id, NULL);
+		if (rc)
+			return tp_err_set(&c->err, TP_EAUTH,
+					  "ssh-agent holds no keys (ssh-add)");
+	}
+	for (;;) {
+		rc = libssh2_agent_userauth(c->agent, c->t.user, c->agent_id);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return rc;
+		if (rc == 0)
+			return 0;
+		c->agent_tried++;
+		if (libssh2_agent_get_identity(c->agent, &c->agent_id,
+					       c->agent_id))
+			return tp_err_set(&c->err, TP_EAUTH,
+					  "authentication as %s failed: none of "
+					  "the %d keys in ssh-agent was accepted",
+					  c->t.user, c->agent_tried);
+	}
+}
+
 static int advance(struct tp_ssh_conn *c)
 {
 	int rc;
@@ -683,19 +735,29 @@ static int advance(struct tp_ssh_conn *c)
 			arm_deadline(c, c->t.auth_timeout_ms);
 			break;
 		case TP_SSH_AUTH:
-			rc = libssh2_userauth_publickey_fromfile_ex(
-				c->session, c->t.user,
-				(unsigned)strlen(c->t.user), NULL,
-				c->t.identity, NULL);
-			if (rc == LIBSSH2_ERROR_EAGAIN) {
-				wait_socket(c);
-				return 1;
+			if (!c->t.identity) {
+				rc = agent_auth(c);
+				if (rc == LIBSSH2_ERROR_EAGAIN) {
+					wait_socket(c);
+					return 1;
+				}
+				if (rc)
+					return finish(c, rc);
+			} else {
+				rc = libssh2_userauth_publickey_fromfile_ex(
+					c->session, c->t.user,
+					(unsigned)strlen(c->t.user), NULL,
+					c->t.identity, NULL);
+				if (rc == LIBSSH2_ERROR_EAGAIN) {
+					wait_socket(c);
+					return 1;
+				}
+				if (rc)
+					return fail(c, TP_EAUTH,
+						    "authentication as %s with %s failed: %s%s",
+						    c->t.user, c->t.identity,
+						    ssh_errmsg(c), auth_hint(c, rc));
 			}
-			if (rc)
-				return fail(c, TP_EAUTH,
-					    "authentication as %s with %s failed: %s%s",
-					    c->t.user, c->t.identity,
-					    ssh_errmsg(c), auth_hint(c, rc));
 			c->phase = TP_SSH_READY;
 			c->authenticated = 1;
 			tp_loop_unwatch(c->loop, c->fd);
@@ -770,7 +832,7 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 
 	*out = NULL;
 	if (!t->address || !t->name ||
-	    (!t->keyscan && (!t->user || !t->identity || !t->known_hosts)))
+	    (!t->keyscan && (!t->user || !t->known_hosts)))
 		return tp_err_set(err, TP_EINVAL,
 				  "ssh: name, address, user, identity and "
 				  "known_hosts are required");

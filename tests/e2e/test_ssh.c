@@ -100,8 +100,9 @@ static void stop_sshd(void)
 	if (!dir[0])
 		return;
 	snprintf(cmd, sizeof(cmd),
+		 "[ -s %s/agent.pid ] && kill $(cat %s/agent.pid); "
 		 "[ -s %s/sshd.pid ] && kill $(cat %s/sshd.pid); rm -rf %s",
-		 dir, dir, dir);
+		 dir, dir, dir, dir, dir);
 	e2e_sh(&r, cmd);
 	tp_cmd_result_release(&r);
 	dir[0] = '\0';
@@ -245,6 +246,53 @@ Test(ssh, encrypted_key_says_to_use_the_agent)
 	run_one(&t, "true", NULL, &o);
 	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
 	cr_assert(strstr(o.msg, "ssh-agent"), "%s", o.msg);
+}
+
+/*
+ * Start ssh-agent holding key (a file in dir); SSH_AUTH_SOCK points at
+ * it. setsid: the transport kills what a command leaves in its group.
+ */
+static void start_agent(const char *key)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s; (setsid ssh-agent -D -a agent.sock >/dev/null 2>&1 & "
+		 "echo $! > agent.pid); for i in $(seq 50); do "
+		 "[ -S agent.sock ] && break; sleep 0.1; done; "
+		 "SSH_AUTH_SOCK=agent.sock ssh-add -q %s", dir, key);
+	sh_ok(cmd);
+	setenv("SSH_AUTH_SOCK", in_dir(5, "agent.sock"), 1);
+}
+
+Test(ssh, ssh_agent_keys_are_used_without_an_identity_file)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	start_agent("client");
+	target(&t, "known_hosts");
+	t.identity = NULL;
+	run_one(&t, "echo via-agent", NULL, &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert_str_eq(o.out, "via-agent\n");
+}
+
+Test(ssh, ssh_agent_without_an_accepted_key_fails_auth)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	start_agent("stranger");
+	target(&t, "known_hosts");
+	t.identity = NULL;
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
+	cr_assert(strstr(o.msg, "none of the 1 keys in ssh-agent"), "%s", o.msg);
+	unsetenv("SSH_AUTH_SOCK");
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
+	cr_assert(strstr(o.msg, "SSH_AUTH_SOCK is not set"), "%s", o.msg);
 }
 
 Test(ssh, unknown_host_key_is_refused_with_its_fingerprint)
