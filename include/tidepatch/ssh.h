@@ -26,7 +26,8 @@ enum tp_ssh_phase {
 /* All strings are borrowed for the life of the connection. */
 struct tp_ssh_target {
 	const char *name;	/* for messages: the inventory name */
-	const char *address;	/* IP address (name resolution: NEEDSWORK) */
+	const char *address;	/* IPv4 address or host name; known_hosts
+				   is checked for it as written */
 	int port;
 	const char *user;
 	const char *identity;	/* private key file (unencrypted), or NULL

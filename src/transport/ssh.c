@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ struct tp_ssh_conn {
 	void *payload;
 	int exec_rc;		/* set when the command fails mid-way */
 	int connect_errno;	/* connect() failed at once with this */
+	const char *resolve_error; /* the name did not resolve: why */
 	LIBSSH2_AGENT *agent;	/* when authenticating with ssh-agent */
 	struct libssh2_agent_publickey *agent_id; /* key being tried */
 	int agent_tried;	/* keys offered so far */
@@ -783,8 +785,12 @@ static void on_connect_failed(struct tp_loop *loop, uint64_t id,
 	(void)loop;
 	(void)id;
 	c->timer = 0;
-	fail(c, TP_ECONNECT, "connect to %s:%d: %s", c->t.address, c->t.port,
-	     strerror(c->connect_errno));
+	if (c->resolve_error)
+		fail(c, TP_ECONNECT, "cannot resolve %s: %s", c->t.address,
+		     c->resolve_error);
+	else
+		fail(c, TP_ECONNECT, "connect to %s:%d: %s", c->t.address,
+		     c->t.port, strerror(c->connect_errno));
 }
 
 static void on_start_exec(struct tp_loop *loop, uint64_t id, void *payload)
@@ -836,15 +842,12 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 		return tp_err_set(err, TP_EINVAL,
 				  "ssh: name, address, user, identity and "
 				  "known_hosts are required");
+	if (t->port <= 0 || t->port > 65535)
+		return tp_err_set(err, TP_EINVAL, "%s: port %d out of range",
+				  t->name, t->port);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)t->port);
-	if (t->port <= 0 || t->port > 65535 ||
-	    inet_pton(AF_INET, t->address, &sin.sin_addr) != 1)
-		return tp_err_set(err, TP_EINVAL,
-				  "%s: address %s port %d: not an IPv4 address "
-				  "and port (names: NEEDSWORK)",
-				  t->name, t->address, t->port);
 	if (!libssh2_ready) {
 		if (libssh2_init(0))
 			return tp_err_set(err, TP_ESSH, "libssh2_init failed");
@@ -876,6 +879,30 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 		goto out;
 	}
 	c->phase = TP_SSH_CONNECT;
+	if (inet_pton(AF_INET, t->address, &sin.sin_addr) != 1) {
+		/*
+		 * A name. NEEDSWORK: getaddrinfo blocks the loop; fine for
+		 * /etc/hosts and a local resolver, not for a slow DNS. IPv4
+		 * only for now.
+		 */
+		struct addrinfo hints, *ai = NULL;
+		int g;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_INET;
+		hints.ai_socktype = SOCK_STREAM;
+		g = getaddrinfo(t->address, NULL, &hints, &ai);
+		if (g || !ai) {
+			c->resolve_error = gai_strerror(g ? g : EAI_NONAME);
+			if ((rc = tp_loop_timer_add(loop, &c->timer, 0,
+						    on_connect_failed, c, err)))
+				goto out;
+			*out = c;
+			return 0;
+		}
+		sin.sin_addr = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		freeaddrinfo(ai);
+	}
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
 	    errno != EINPROGRESS) {
 		/* refused at once: report it from the loop, never from here */

@@ -70,21 +70,23 @@ static void start_sshd(void)
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey.pub)\" > known_hosts; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 otherkey.pub)\" > known_hosts.changed; "
 		 "echo \"[%s]:%d $(cut -d' ' -f1,2 hostkey_ecdsa.pub)\" > known_hosts.ecdsa; "
+		 "echo \"[localhost]:%d $(cut -d' ' -f1,2 hostkey.pub)\" > known_hosts.names; "
 		 ": > known_hosts.empty; "
 		 "cp known_hosts known_hosts.hashed; ssh-keygen -q -H -f known_hosts.hashed; "
 		 "rm -f known_hosts.hashed.old",
 		 dir, SSHD_ADDR, SSHD_PORT, SSHD_ADDR, SSHD_PORT, SSHD_ADDR,
-		 SSHD_PORT);
+		 SSHD_PORT, SSHD_PORT);
 	sh_ok(cmd);
 	f = fopen(in_dir(0, "sshd_config"), "w");
 	cr_assert_not_null(f);
-	fprintf(f, "ListenAddress %s:%d\nHostKey %s/hostkey\n"
+	fprintf(f, "ListenAddress %s:%d\nListenAddress 127.0.0.1:%d\n"
+		   "HostKey %s/hostkey\n"
 		   "HostKey %s/hostkey_ecdsa\n"
 		   "AuthorizedKeysFile %s/authorized_keys\nPidFile %s/sshd.pid\n"
 		   "UsePAM no\nPasswordAuthentication no\nStrictModes no\n"
 		   "PermitRootLogin prohibit-password\nMaxStartups 200\n"
 		   "MaxSessions 50\n",
-		   SSHD_ADDR, SSHD_PORT, dir, dir, dir, dir);
+		   SSHD_ADDR, SSHD_PORT, SSHD_PORT, dir, dir, dir, dir);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "/usr/sbin/sshd -f %s/sshd_config -E %s/sshd.log; "
 		 "for i in $(seq 50); do [ -s %s/sshd.pid ] && exit 0; sleep 0.1; done; exit 1",
@@ -293,6 +295,24 @@ Test(ssh, ssh_agent_without_an_accepted_key_fails_auth)
 	run_one(&t, "true", NULL, &o);
 	cr_assert_eq(o.rc, TP_EAUTH, "%s", o.msg);
 	cr_assert(strstr(o.msg, "SSH_AUTH_SOCK is not set"), "%s", o.msg);
+}
+
+/* Only "localhost": a name from /etc/hosts, so no query leaves the box. */
+Test(ssh, host_names_resolve_and_known_hosts_is_checked_by_name)
+{
+	struct tp_ssh_target t;
+	struct outcome o;
+
+	target(&t, "known_hosts.names");
+	t.address = "localhost";
+	run_one(&t, "echo by-name", NULL, &o);
+	cr_assert_eq(o.rc, 0, "%s", o.msg);
+	cr_assert_str_eq(o.out, "by-name\n");
+	/* the IP's entry does not vouch for the name */
+	target(&t, "known_hosts");
+	t.address = "localhost";
+	run_one(&t, "true", NULL, &o);
+	cr_assert_eq(o.rc, TP_EHOSTKEY_UNKNOWN, "%s", o.msg);
 }
 
 Test(ssh, unknown_host_key_is_refused_with_its_fingerprint)
