@@ -160,7 +160,7 @@ static int bench_cmd(int argc, char **argv)
 {
 	const char *label = argv[2];
 	double hosts = atof(argv[3]), best = 1e9, cpu_best = 0;
-	int runs = atoi(argv[4]), i;
+	int runs = atoi(argv[4]), i, last_exit = 0;
 	long rss = 0;
 
 	if (argc < 7 || strcmp(argv[5], "--") || hosts <= 0 || runs <= 0) {
@@ -192,6 +192,7 @@ static int bench_cmd(int argc, char **argv)
 			fprintf(stderr, "%s: could not run %s\n", label, argv[6]);
 			return 1;
 		}
+		last_exit = WEXITSTATUS(status);
 		if (wall < best) {
 			best = wall;
 			cpu_best = cpu;
@@ -199,8 +200,10 @@ static int bench_cmd(int argc, char **argv)
 		if (ru.ru_maxrss > rss)
 			rss = ru.ru_maxrss;
 	}
-	printf("%-22s wall %6.2f s  CPU %7.2f ms/host  peak RSS %6.1f MiB\n",
-	       label, best, cpu_best * 1000 / hosts, (double)rss / 1024);
+	/* the exit status shows a fast failure is not a fast success */
+	printf("%-22s wall %6.2f s  CPU %7.2f ms/host  peak RSS %6.1f MiB  exit %d\n",
+	       label, best, cpu_best * 1000 / hosts, (double)rss / 1024,
+	       last_exit);
 	return 0;
 }
 

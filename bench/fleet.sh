@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/fleet.sh [HOSTS] - scan and `exec true` over a test fleet of HOSTS
-# hosts (default 100), with parallel-ssh at the same parallelism when it
-# is installed (apt-get install pssh). Needs root (the fleet is chroots
+# hosts (default 100), with parallel-ssh and Ansible ad-hoc (-m raw) at
+# the same parallelism when they are installed (pssh, ansible-core). Needs root (the fleet is chroots
 # with their own sshd). Prints figures; judges nothing.
 #
 # Targets (issue 3): controller CPU <= 5 ms/host for exec true, <= 10
@@ -32,6 +32,20 @@ if command -v parallel-ssh >/dev/null 2>&1; then
 		-O "IdentityFile=$dir/client/id_ed25519" -O BatchMode=yes true
 else
 	echo "parallel-ssh: not installed (apt-get install pssh) - no ratio"
+fi
+if command -v ansible >/dev/null 2>&1; then
+	# -m raw: the fleet's minimal hosts have no python for other modules
+	{
+		echo "[fleet]"
+		grep -o '"127\.0\.1\.[0-9]*"' "$inv/hosts.json" | tr -d '"'
+	} >"$dir/ansible-hosts"
+	# no PTY: the fleet's chroots have no /dev/pts
+	ANSIBLE_SSH_USETTY=False ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$inv/known_hosts -o StrictHostKeyChecking=yes" \
+	$bench cmd "ansible -m raw true" "$n" 3 -- ansible all \
+		-i "$dir/ansible-hosts" -u tp --private-key "$dir/client/id_ed25519" \
+		-f "$par" -m raw -a true
+else
+	echo "ansible: not installed (apt-get install ansible-core) - no ratio"
 fi
 $bench cmd "tidepatch exec (all)" "$n" 1 -- ./tidepatch exec -i "$inv" \
 	--parallel "$n" fleet -- sleep 2
