@@ -124,11 +124,13 @@ struct tp_cli_ssh {
 	const char *inventory;	/* -i; NULL: inventory/ */
 	const char *limit;	/* --limit */
 	int parallel;		/* --parallel */
-	int connect_timeout;	/* --connect-timeout, seconds */
+	int connect_timeout;	/* --connect-timeout, seconds; 0: from
+				   ssh_config, else 10 */
 	int become;		/* enum tp_become_mode */
+	const char *ssh_config;	/* -F; NULL: ~/.ssh/config; "none" */
 };
 
-#define TP_CLI_SSH_INIT { NULL, NULL, 32, 10, 0 }
+#define TP_CLI_SSH_INIT { NULL, NULL, 32, 0, 0, NULL }
 
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
@@ -141,12 +143,15 @@ int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
  * supported yet are marked
  * refused. Returns -1 with *inv_out and *specs_out set (caller frees;
  * specs borrow strings from the inventory), or an exit status after
- * printing why.
+ * printing why. Release the specs with tp_cli_hosts_release.
  */
 int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		      char **patterns, size_t npatterns,
 		      struct tp_inventory **inv_out,
 		      struct tp_host_spec **specs_out, size_t *n_out);
+
+/* Free what tp_cli_pick_hosts returned in *specs_out. NULL is allowed. */
+void tp_cli_hosts_release(struct tp_host_spec *specs, size_t n);
 
 /* How a command uses the inventory's "become". */
 enum tp_become_mode {

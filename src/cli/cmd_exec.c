@@ -82,7 +82,9 @@ int cmd_exec(struct tp_cli *cli, int argc, char **argv)
 		  "SSH sessions open at once (default 32)" },
 		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
 		  "<seconds>", "deadline for each of connect, handshake and "
-		  "auth (default 10)" },
+		  "auth (default: ssh_config's ConnectTimeout, else 10)" },
+		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
+		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
 		{ TP_OPT_INT, 0, "timeout", &timeout, "<seconds>",
 		  "deadline for the command on each host (default 60)" },
 		{ TP_OPT_INT, 0, "max-output", &max_output_kib, "<KiB>",
@@ -189,7 +191,7 @@ out:
 	for (i = 0; res && i < n; i++)
 		tp_exec_result_release(&res[i]);
 	free(res);
-	free(specs);
+	tp_cli_hosts_release(specs, n);
 	free(cmdline);
 	tp_inventory_free(inv);
 	return status;

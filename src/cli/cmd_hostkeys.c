@@ -30,6 +30,8 @@ int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv)
 		  "SSH handshakes at once (default 32)" },
 		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
 		  "<seconds>", "deadline for connect and handshake (default 10)" },
+		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
+		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
 		{ TP_OPT_FLAG, 0, "accept-new", &accept_new, NULL,
 		  "append keys not yet known to the inventory's known_hosts" },
 		{ TP_OPT_END, 0, NULL, NULL, NULL, NULL },
@@ -107,7 +109,7 @@ int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv)
 	}
 out:
 	tp_hostkeys_free(keys, nk);
-	free(specs);
+	tp_cli_hosts_release(specs, n);
 	tp_inventory_free(inv);
 	return status;
 }

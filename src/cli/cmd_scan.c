@@ -106,7 +106,7 @@ out:
 	for (i = 0; res && i < n; i++)
 		tp_scan_result_release(&res[i]);
 	free(res);
-	free(specs);
+	tp_cli_hosts_release(specs, n);
 	tp_inventory_free(inv);
 	return status;
 }
@@ -175,7 +175,9 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 		  "SSH sessions open at once (default 32)" },
 		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
 		  "<seconds>", "deadline for each of connect, handshake and "
-		  "auth (default 10)" },
+		  "auth (default: ssh_config's ConnectTimeout, else 10)" },
+		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
+		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
 		{ TP_OPT_FLAG, 0, "refresh", &refresh, NULL,
 		  "refresh package lists first (apt-get update; needs root)" },
 		{ TP_OPT_STRING, 0, "root", &root, "<dir>",

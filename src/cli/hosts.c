@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tidepatch/inventory.h"
 #include "tidepatch/many.h"
+#include "tidepatch/sshconfig.h"
 
 /*
  * The first default key that exists, as OpenSSH tries them. RSA is last:
@@ -75,13 +77,61 @@ static int load_and_select(const struct tp_cli *cli,
 	return -1;
 }
 
+/* The ssh_config settings stored after the specs, one per host. */
+static struct tp_sshcfg_host *cfg_of(struct tp_host_spec *specs, size_t n)
+{
+	return (struct tp_sshcfg_host *)(void *)(specs + n);
+}
+
+void tp_cli_hosts_release(struct tp_host_spec *specs, size_t n)
+{
+	size_t i;
+
+	if (!specs)
+		return;
+	for (i = 0; i < n; i++)
+		tp_sshcfg_host_release(&cfg_of(specs, n)[i]);
+	free(specs);
+}
+
+/* The ssh_config to read: -F, "none", or ~/.ssh/config. */
+static int load_ssh_config(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
+			   struct tp_sshcfg **out)
+{
+	const char *home = getenv("HOME");
+	char path[4096];
+	struct tp_err err = { 0 };
+
+	*out = NULL;
+	if (ss->ssh_config && !strcmp(ss->ssh_config, "none"))
+		return -1;
+	if (ss->ssh_config)
+		snprintf(path, sizeof(path), "%s", ss->ssh_config);
+	else if (home && *home)
+		snprintf(path, sizeof(path), "%s/.ssh/config", home);
+	else
+		return -1;
+	if (ss->ssh_config && access(path, R_OK) != 0) {
+		tp_cli_error(cli, "-F %s: cannot read it", path);
+		return TP_EXIT_NOINPUT;
+	}
+	if (tp_sshcfg_load(out, path, &err)) {
+		tp_cli_error(cli, "%s", err.msg);
+		return TP_EXIT_CONFIG;
+	}
+	if (tp_sshcfg_skipped(*out))
+		tp_cli_warn(cli, "%s: %zu lines of Match/Include blocks ignored "
+			    "(not supported)", path, tp_sshcfg_skipped(*out));
+	return -1;
+}
+
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss)
 {
 	if (ss->parallel < 1 || ss->parallel > 4096) {
 		tp_cli_error(cli, "--parallel must be between 1 and 4096");
 		return TP_EXIT_USAGE;
 	}
-	if (ss->connect_timeout < 1 || ss->connect_timeout > 3600) {
+	if (ss->connect_timeout < 0 || ss->connect_timeout > 3600) {
 		tp_cli_error(cli, "--connect-timeout must be between 1 and 3600 seconds");
 		return TP_EXIT_USAGE;
 	}
@@ -98,8 +148,9 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 	const char *dflt_key = default_identity(keybuf, sizeof(keybuf));
 	const char *user = getenv("USER");
 	struct tp_host_spec *specs;
+	struct tp_sshcfg *cfg = NULL;
 	size_t *idx = NULL, n = 0, i;
-	int status;
+	int status, warned_strict = 0;
 
 	*inv_out = NULL;
 	*specs_out = NULL;
@@ -107,36 +158,68 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 	if ((status = load_and_select(cli, ss, patterns, npatterns, inv_out,
 				      &idx, &n)) >= 0)
 		return status;
-	specs = calloc(n, sizeof(*specs));
+	if ((status = load_ssh_config(cli, ss, &cfg)) >= 0) {
+		free(idx);
+		return status;
+	}
+	/* one block: the specs, then each host's ssh_config settings */
+	specs = calloc(n, sizeof(*specs) + sizeof(struct tp_sshcfg_host));
 	if (!specs) {
 		free(idx);
+		tp_sshcfg_free(cfg);
 		tp_cli_error(cli, "out of memory");
 		return TP_EXIT_SOFTWARE;
 	}
 	for (i = 0; i < n; i++) {
 		const struct tp_inv_host *h = &(*inv_out)->hosts[idx[i]];
 		struct tp_ssh_target *t = &specs[i].ssh;
+		struct tp_sshcfg_host *c = &cfg_of(specs, n)[i];
+		struct tp_err err = { 0 };
+		int timeout;
 
+		if (cfg && tp_sshcfg_lookup(cfg, h->name, c, &err)) {
+			tp_cli_error(cli, "%s", err.msg);
+			tp_cli_hosts_release(specs, n);
+			tp_sshcfg_free(cfg);
+			free(idx);
+			return TP_EXIT_SOFTWARE;
+		}
+		/* the inventory wins; ssh_config fills what it leaves unset */
 		tp_ssh_target_init(t);
 		t->name = h->name;
-		t->address = h->address;
-		t->port = h->port;
-		t->user = h->user ? h->user : user && *user ? user : "root";
+		t->address = json_object_get(h->origin, "address") || !c->hostname ?
+				     h->address : c->hostname;
+		t->port = json_object_get(h->origin, "port") || !c->port ?
+				  h->port : c->port;
+		t->user = h->user ? h->user : c->user ? c->user :
+			  user && *user ? user : "root";
 		/* as OpenSSH: the agent's keys first, else the default files */
-		t->identity = h->identity ? h->identity :
+		t->identity = h->identity ? h->identity : c->identity ? c->identity :
 			      getenv("SSH_AUTH_SOCK") ? NULL : dflt_key;
 		t->known_hosts = (*inv_out)->known_hosts;
-		if (home && *home) {
+		if (c->user_known_hosts) {
+			t->user_known_hosts = c->user_known_hosts;
+		} else if (home && *home) {
 			snprintf(userkh, sizeof(userkh), "%s/.ssh/known_hosts",
 				 home);
 			t->user_known_hosts = userkh;
 		}
-		t->connect_timeout_ms = ss->connect_timeout * 1000;
-		t->handshake_timeout_ms = ss->connect_timeout * 1000;
-		t->auth_timeout_ms = ss->connect_timeout * 1000;
+		timeout = ss->connect_timeout ? ss->connect_timeout :
+			  c->connect_timeout ? c->connect_timeout : 10;
+		t->connect_timeout_ms = timeout * 1000;
+		t->handshake_timeout_ms = timeout * 1000;
+		t->auth_timeout_ms = timeout * 1000;
 		t->become = ss->become == TP_BECOME_ALWAYS ||
 			    (ss->become == TP_BECOME_INVENTORY && h->become);
-		if (h->njump) {
+		if (c->strict && strcmp(c->strict, "yes") &&
+		    strcmp(c->strict, "ask") && !warned_strict) {
+			tp_cli_warn(cli, "StrictHostKeyChecking %s in ssh_config is "
+				    "ignored: tidepatch always checks host keys "
+				    "(collect them with tidepatch hostkeys scan)",
+				    c->strict);
+			warned_strict = 1;
+		}
+		if (h->njump || (c->proxyjump && strcmp(c->proxyjump, "none"))) {
 			specs[i].refuse_code = TP_EUNSUPPORTED;
 			specs[i].refuse_msg = "reaching a host through a jump "
 					      "host (ProxyJump) is not supported yet";
@@ -147,6 +230,7 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 					      "~/.ssh/id_ed25519";
 		}
 	}
+	tp_sshcfg_free(cfg);
 	free(idx);
 	*specs_out = specs;
 	*n_out = n;

@@ -269,7 +269,7 @@ static int knownhost_keybit(int type)
 /*
  * The known hosts of this target: the inventory's file, then the user's
  * (as OpenSSH reads its global and user files). Returns NULL when the
- * inventory's file cannot be read; a missing user file is fine.
+ * inventory's file exists but cannot be read; missing files are empty.
  */
 static LIBSSH2_KNOWNHOSTS *load_known_hosts(struct tp_ssh_conn *c)
 {
@@ -277,7 +277,10 @@ static LIBSSH2_KNOWNHOSTS *load_known_hosts(struct tp_ssh_conn *c)
 
 	if (!kh)
 		return NULL;
-	if (libssh2_knownhost_readfile(kh, c->t.known_hosts,
+	/* a missing inventory file is an empty one: keys may all live in
+	 * ~/.ssh/known_hosts; one that exists but cannot be read is not */
+	if (access(c->t.known_hosts, F_OK) == 0 &&
+	    libssh2_knownhost_readfile(kh, c->t.known_hosts,
 				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
 		libssh2_knownhost_free(kh);
 		return NULL;

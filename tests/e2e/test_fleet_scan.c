@@ -184,3 +184,45 @@ Test(fleet_scan, unreachable_hosts_only_is_exit_69)
 	cr_assert(strstr(r.errout.data, "0 ok, 2 failed"), "%s", r.errout.data);
 	tp_cmd_result_release(&r);
 }
+
+/*
+ * An inventory that names hosts only, the rest coming from ssh_config
+ * (-F), as plain `ssh h001` would: HostName, User, IdentityFile,
+ * UserKnownHostsFile, ConnectTimeout; ProxyJump is refused as
+ * unsupported, StrictHostKeyChecking no is ignored with a warning.
+ */
+Test(fleet_scan, ssh_config_fills_what_the_inventory_leaves_out)
+{
+	char t[128], cmd[2048];
+	struct tp_cmd_result r, w;
+
+	snprintf(t, sizeof(t), "%s/sshcfg-test", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir -p %s/inv; cd %s; "
+		 "echo '{\"hosts\": {\"h001\": {}, \"h002\": {}}}' > inv/hosts.json; "
+		 "printf 'Host h001\\n  HostName 127.0.1.1\\n"
+		 "Host h002\\n  HostName 127.0.1.2\\n  ProxyJump jump\\n"
+		 "Host *\\n  User tp\\n  IdentityFile %s/client/id_ed25519\\n"
+		 "  UserKnownHostsFile %s/inventory/known_hosts\\n"
+		 "  StrictHostKeyChecking no\\n  ConnectTimeout 3\\n' > ssh_config",
+		 t, t, dir, dir);
+	e2e_sh(&w, cmd);
+	cr_assert_eq(w.exit_status, 0, "%s", w.errout.data);
+	snprintf(cmd, sizeof(cmd), "%s/inv", t);
+	{
+		char cfgpath[256];
+
+		snprintf(cfgpath, sizeof(cfgpath), "%s/ssh_config", t);
+		cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+				"exec", "-i", cmd, "-F", cfgpath, "all", "--",
+				"echo ok", NULL }), 2, "%s%s", r.out.data,
+			     r.errout.data);
+	}
+	cr_assert(strstr(r.out.data, "=== h001: exit 0\nok\n"), "%s", r.out.data);
+	cr_assert(strstr(r.out.data, "=== h002: error unsupported"), "%s",
+		  r.out.data);
+	cr_assert(strstr(r.errout.data, "StrictHostKeyChecking no in ssh_config "
+				       "is ignored"), "%s", r.errout.data);
+	tp_cmd_result_release(&r);
+	tp_cmd_result_release(&w);
+}
