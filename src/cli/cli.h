@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "tidepatch/buf.h"
 #include "tidepatch/err.h"
 
@@ -111,6 +113,14 @@ int tp_cli_exit_for(int code);
 int tp_cli_write_output(const char *path, const char *data, size_t len,
 			struct tp_err *err);
 
+/*
+ * Append doc (a reference this call takes, and may be NULL after a
+ * failed build with err already set) to out as dumped with flags and a
+ * newline. Returns 0 or a TP_E* code.
+ */
+int tp_cli_append_json(struct tp_buf *out, json_t *doc, size_t flags,
+		       struct tp_err *err);
+
 /* Parse --format's value. Returns 0 or -1 after printing an error. */
 int tp_cli_parse_format(const char *s, enum tp_format *out);
 
@@ -131,6 +141,23 @@ struct tp_cli_ssh {
 };
 
 #define TP_CLI_SSH_INIT { NULL, NULL, 32, 0, 0, NULL }
+
+/*
+ * The option rows for struct tp_cli_ssh, shared by every command that
+ * reaches hosts, so their names and help cannot drift apart.
+ */
+#define TP_CLI_SSH_OPTIONS(ss)                                                \
+	{ TP_OPT_STRING, 'i', "inventory", &(ss).inventory, "<path>",         \
+	  "inventory file or directory (default: inventory/)" },              \
+	{ TP_OPT_STRING, 0, "limit", &(ss).limit, "<pattern>",                \
+	  "keep only hosts that also match <pattern>" },                      \
+	{ TP_OPT_INT, 0, "parallel", &(ss).parallel, "<n>",                   \
+	  "SSH connections open at once (default 32)" },                      \
+	{ TP_OPT_INT, 0, "connect-timeout", &(ss).connect_timeout,            \
+	  "<seconds>", "deadline for each phase of connecting (default: "     \
+	  "ssh_config's ConnectTimeout, else 10)" },                          \
+	{ TP_OPT_STRING, 'F', NULL, &(ss).ssh_config, "<file>",               \
+	  "ssh_config to read (default ~/.ssh/config; none: no file)" }
 
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);

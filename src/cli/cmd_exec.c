@@ -74,17 +74,7 @@ int cmd_exec(struct tp_cli *cli, int argc, char **argv)
 		{ TP_OPT_FLAG, 'b', "become", &become, NULL,
 		  "run as root via sudo -n on every host (default: as the "
 		  "inventory's become says)" },
-		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
-		  "inventory file or directory (default: inventory/)" },
-		{ TP_OPT_STRING, 0, "limit", &ss.limit, "<pattern>",
-		  "keep only hosts that also match <pattern>" },
-		{ TP_OPT_INT, 0, "parallel", &ss.parallel, "<n>",
-		  "SSH sessions open at once (default 32)" },
-		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
-		  "<seconds>", "deadline for each of connect, handshake and "
-		  "auth (default: ssh_config's ConnectTimeout, else 10)" },
-		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
-		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
+		TP_CLI_SSH_OPTIONS(ss),
 		{ TP_OPT_INT, 0, "timeout", &timeout, "<seconds>",
 		  "deadline for the command on each host (default 60)" },
 		{ TP_OPT_INT, 0, "max-output", &max_output_kib, "<KiB>",
@@ -153,14 +143,10 @@ int cmd_exec(struct tp_cli *cli, int argc, char **argv)
 	status = exit_for(res, n);
 	tp_buf_init(&out, (size_t)1 << 31);
 	if (fmt == TP_FORMAT_JSON) {
-		json_t *doc = tp_report_exec_json(res, n, cmdline, &err);
-		char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-
-		json_decref(doc);
-		rc = s ? tp_buf_puts(&out, s, &err) : TP_ENOMEM;
-		if (!rc)
-			rc = tp_buf_puts(&out, "\n", &err);
-		free(s);
+		tp_err_clear(&err);
+		rc = tp_cli_append_json(&out, tp_report_exec_json(res, n, cmdline,
+								  &err),
+					JSON_INDENT(2), &err);
 	} else {
 		rc = tp_report_exec_text(&out, res, n,
 					 cli->color_stdout && !output, &err);

@@ -22,16 +22,7 @@ int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv)
 	struct tp_cli_ssh ss = TP_CLI_SSH_INIT;
 	bool accept_new = false;
 	const struct tp_opt opts[] = {
-		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
-		  "inventory file or directory (default: inventory/)" },
-		{ TP_OPT_STRING, 0, "limit", &ss.limit, "<pattern>",
-		  "keep only hosts that also match <pattern>" },
-		{ TP_OPT_INT, 0, "parallel", &ss.parallel, "<n>",
-		  "SSH handshakes at once (default 32)" },
-		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
-		  "<seconds>", "deadline for connect and handshake (default 10)" },
-		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
-		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
+		TP_CLI_SSH_OPTIONS(ss),
 		{ TP_OPT_FLAG, 0, "accept-new", &accept_new, NULL,
 		  "append keys not yet known to the inventory's known_hosts" },
 		{ TP_OPT_END, 0, NULL, NULL, NULL, NULL },

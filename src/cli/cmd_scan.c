@@ -134,19 +134,8 @@ static int render(const struct tp_cli *cli, enum tp_format fmt,
 
 	tp_buf_init(&out, (size_t)256 * 1024 * 1024);
 	if (fmt == TP_FORMAT_JSON) {
-		json_t *doc = tp_report_scan_json(res, n, err);
-		char *s = NULL;
-
-		if (!doc)
-			return err->code;
-		s = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-		json_decref(doc);
-		if (!s)
-			return tp_err_set(err, TP_ENOMEM, "out of memory");
-		rc = tp_buf_puts(&out, s, err);
-		if (!rc)
-			rc = tp_buf_puts(&out, "\n", err);
-		free(s);
+		rc = tp_cli_append_json(&out, tp_report_scan_json(res, n, err),
+					JSON_INDENT(2) | JSON_ENSURE_ASCII, err);
 	} else {
 		struct tp_table_style style = { to_tty && cli->color_stdout };
 
@@ -167,17 +156,7 @@ int cmd_scan(struct tp_cli *cli, int argc, char **argv)
 	bool refresh = false;
 	struct tp_cli_ssh ss = TP_CLI_SSH_INIT;
 	const struct tp_opt opts[] = {
-		{ TP_OPT_STRING, 'i', "inventory", &ss.inventory, "<path>",
-		  "inventory file or directory (default: inventory/)" },
-		{ TP_OPT_STRING, 0, "limit", &ss.limit, "<pattern>",
-		  "keep only hosts that also match <pattern>" },
-		{ TP_OPT_INT, 0, "parallel", &ss.parallel, "<n>",
-		  "SSH sessions open at once (default 32)" },
-		{ TP_OPT_INT, 0, "connect-timeout", &ss.connect_timeout,
-		  "<seconds>", "deadline for each of connect, handshake and "
-		  "auth (default: ssh_config's ConnectTimeout, else 10)" },
-		{ TP_OPT_STRING, 'F', NULL, &ss.ssh_config, "<file>",
-		  "ssh_config to read (default ~/.ssh/config; none: no file)" },
+		TP_CLI_SSH_OPTIONS(ss),
 		{ TP_OPT_FLAG, 0, "refresh", &refresh, NULL,
 		  "refresh package lists first (apt-get update; needs root)" },
 		{ TP_OPT_STRING, 0, "root", &root, "<dir>",

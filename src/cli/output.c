@@ -100,6 +100,26 @@ int tp_cli_parse_format(const char *s, enum tp_format *out)
 	return 0;
 }
 
+int tp_cli_append_json(struct tp_buf *out, json_t *doc, size_t flags,
+		       struct tp_err *err)
+{
+	char *s;
+	int rc;
+
+	if (!doc)
+		return err->code ? err->code :
+				   tp_err_set(err, TP_ENOMEM, "out of memory");
+	s = json_dumps(doc, flags);
+	json_decref(doc);
+	if (!s)
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	rc = tp_buf_puts(out, s, err);
+	if (!rc)
+		rc = tp_buf_puts(out, "\n", err);
+	free(s);
+	return rc;
+}
+
 static int write_all(int fd, const char *data, size_t len)
 {
 	while (len) {
