@@ -122,6 +122,16 @@ void tp_inventory_free(struct tp_inventory *inv);
 const struct tp_inv_host *tp_inventory_host(const struct tp_inventory *inv,
 					    const char *name);
 
+/*
+ * Split a jump spec "[user@]address[:port]" (address may be "[v6]"), as
+ * in the inventory's "jump" and ssh_config's ProxyJump. On success sets
+ * *user (NULL when absent) and *address (both malloc'd) and *port (22
+ * when absent) and returns 0; else -1 (malformed; outs untouched) or -2
+ * (out of memory).
+ */
+int tp_inv_parse_hop(const char *spec, char **user, char **address,
+		     int *port);
+
 /* Stable names, as written in the inventory and in JSON output. */
 const char *tp_criticality_name(enum tp_criticality c);
 const char *tp_exposure_name(enum tp_exposure e);

@@ -18,6 +18,14 @@ struct tp_host_spec {
 	 * outcome is that error (e.g. a feature it needs is missing). */
 	int refuse_code;
 	const char *refuse_msg;
+	/*
+	 * Jump hosts to go through, first hop first (ssh -J a,b), or none.
+	 * Hosts whose chains start with the same hops (same address, port,
+	 * user and identity) share one session on each of them, opened
+	 * when the first such host starts and closed after the last ends.
+	 */
+	const struct tp_ssh_target *jumps;
+	size_t njumps;
 };
 
 struct tp_many_ops {

@@ -49,6 +49,13 @@ struct tp_ssh_target {
 	 * done callback's stdout. NULL for a normal connection.
 	 */
 	const char *keyscan;
+	/*
+	 * Reach the host through this jump host connection (made with
+	 * tp_ssh_tunnel_start, borrowed) instead of a TCP connection of
+	 * its own, as ssh -J does: a direct-tcpip channel to address:port
+	 * opened on the jump host's session. NULL: connect directly.
+	 */
+	struct tp_ssh_conn *via;
 };
 
 struct tp_ssh_conn;
@@ -81,6 +88,21 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 		      const struct tp_ssh_target *t, const char *cmdline,
 		      const struct tp_run_opts *opts, tp_ssh_done_fn done,
 		      void *payload, struct tp_err *err);
+
+/*
+ * Start a jump host connection on loop: it connects, checks the host key
+ * and authenticates like any other, runs no command, and then carries
+ * the connections whose target names it in `via`, each in its own
+ * direct-tcpip channel of this one session (so N hosts behind one jump
+ * host cost one session there, not N). Its target may itself have a
+ * `via`, for a chain of jump hosts. When it fails, every connection it
+ * carries (or is asked to carry later) fails with its error, prefixed
+ * "jump host NAME: ". Free it with tp_ssh_conn_free once no connection
+ * uses it; it keeps the loop busy until then. Returns non-zero only when
+ * nothing could be started.
+ */
+int tp_ssh_tunnel_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+			const struct tp_ssh_target *t, struct tp_err *err);
 
 /*
  * Run another command on a ready connection (call it from done, or

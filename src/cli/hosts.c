@@ -77,21 +77,150 @@ static int load_and_select(const struct tp_cli *cli,
 	return -1;
 }
 
-/* The ssh_config settings stored after the specs, one per host. */
-static struct tp_sshcfg_host *cfg_of(struct tp_host_spec *specs, size_t n)
+/*
+ * What each spec's borrowed strings point into, stored after the specs
+ * (one block): the host's ssh_config settings, and its jump chain with
+ * the settings and strings the hops need.
+ */
+struct host_extra {
+	struct tp_sshcfg_host cfg;
+	struct tp_ssh_target *jumps;	/* owned, h->njumps of them */
+	struct tp_sshcfg_host *hopcfg;	/* owned, one per hop */
+	char **strs;			/* owned, from ProxyJump specs */
+	size_t nstrs;
+};
+
+static struct host_extra *extra_of(struct tp_host_spec *specs, size_t n)
 {
-	return (struct tp_sshcfg_host *)(void *)(specs + n);
+	return (struct host_extra *)(void *)(specs + n);
 }
 
 void tp_cli_hosts_release(struct tp_host_spec *specs, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	if (!specs)
 		return;
-	for (i = 0; i < n; i++)
-		tp_sshcfg_host_release(&cfg_of(specs, n)[i]);
+	for (i = 0; i < n; i++) {
+		struct host_extra *x = &extra_of(specs, n)[i];
+
+		tp_sshcfg_host_release(&x->cfg);
+		for (k = 0; x->hopcfg && k < specs[i].njumps; k++)
+			tp_sshcfg_host_release(&x->hopcfg[k]);
+		for (k = 0; k < x->nstrs; k++)
+			free(x->strs[k]);
+		free(x->strs);
+		free(x->hopcfg);
+		free(x->jumps);
+	}
 	free(specs);
+}
+
+/* Keep str (malloc'd, may be NULL) until the specs are released. */
+static const char *keep(struct host_extra *x, char *str)
+{
+	if (str)
+		x->strs[x->nstrs++] = str;
+	return str;
+}
+
+/*
+ * One hop of t's jump chain, reached as name: an inventory host if there
+ * is one by that name, else what ssh_config says for the name; user and
+ * port given in a spec win, and what is still unset comes from t (the
+ * same key, the same known hosts, the same timeouts), as ssh -J does.
+ */
+static int fill_hop(struct tp_ssh_target *hop, struct tp_sshcfg_host *hc,
+		    const struct tp_inventory *inv, const struct tp_sshcfg *cfg,
+		    const struct tp_ssh_target *t, const char *name,
+		    const char *address, int port, const char *user,
+		    struct tp_err *err)
+{
+	const struct tp_inv_host *ih = tp_inventory_host(inv, name);
+	int rc;
+
+	if (cfg && (rc = tp_sshcfg_lookup(cfg, name, hc, err)))
+		return rc;
+	*hop = *t;
+	hop->name = name;
+	hop->become = 0;
+	hop->via = NULL;
+	hop->address = ih ? ih->address : address ? address :
+		       hc->hostname ? hc->hostname : name;
+	hop->port = port ? port : ih ? ih->port : hc->port ? hc->port : 22;
+	hop->user = user ? user : ih && ih->user ? ih->user :
+		    hc->user ? hc->user : t->user;
+	hop->identity = ih && ih->identity ? ih->identity :
+			hc->identity ? hc->identity : t->identity;
+	return 0;
+}
+
+/*
+ * The jump chain of host h: the inventory's (already resolved, first
+ * hop first), else ssh_config's ProxyJump "a,user@b:2222". Returns 0,
+ * or TP_ECONFIG for a malformed ProxyJump, TP_ENOMEM.
+ */
+static int build_jumps(struct tp_host_spec *spec, struct host_extra *x,
+		       const struct tp_inventory *inv,
+		       const struct tp_inv_host *h, const struct tp_sshcfg *cfg,
+		       struct tp_err *err)
+{
+	const char *pj = x->cfg.proxyjump;
+	size_t n = 0, k;
+	char *list = NULL, *tok, *save = NULL;
+	int rc = 0;
+
+	if (h->njump)
+		n = h->njump;
+	else if (pj && strcmp(pj, "none"))
+		for (n = 1, tok = (char *)pj; *tok; tok++)
+			n += *tok == ',';
+	if (!n)
+		return 0;
+	x->jumps = calloc(n, sizeof(*x->jumps));
+	x->hopcfg = calloc(n, sizeof(*x->hopcfg));
+	x->strs = calloc(2 * n, sizeof(*x->strs));
+	if (!x->jumps || !x->hopcfg || !x->strs)
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	spec->jumps = x->jumps;
+	spec->njumps = n;
+	if (h->njump) {
+		for (k = 0; k < n && !rc; k++) {
+			const struct tp_inv_hop *hop = &h->jump[k];
+
+			rc = fill_hop(&x->jumps[k], &x->hopcfg[k], inv, cfg,
+				      &spec->ssh,
+				      hop->host ? hop->host : hop->address,
+				      hop->host ? NULL : hop->address,
+				      hop->host ? 0 : hop->port, hop->user, err);
+		}
+		return rc;
+	}
+	if (!(list = strdup(pj)))
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	for (k = 0, tok = strtok_r(list, ",", &save); tok && !rc;
+	     k++, tok = strtok_r(NULL, ",", &save)) {
+		char *u = NULL, *a = NULL;
+		int port = 0, r = tp_inv_parse_hop(tok, &u, &a, &port);
+
+		if (r) {
+			rc = r == -2 ? tp_err_set(err, TP_ENOMEM, "out of memory") :
+			     tp_err_set(err, TP_ECONFIG, "ProxyJump '%s' for %s: "
+					"'%s' is not [user@]host[:port]", pj,
+					h->name, tok);
+			break;
+		}
+		keep(x, u);
+		keep(x, a);
+		/* a port in the spec wins; 22 there only means "not given" */
+		rc = fill_hop(&x->jumps[k], &x->hopcfg[k], inv, cfg, &spec->ssh,
+			      a, NULL, strchr(tok, ':') ? port : 0, u, err);
+	}
+	if (!rc && k != n)
+		rc = tp_err_set(err, TP_ECONFIG, "ProxyJump '%s' for %s has an "
+				"empty hop", pj, h->name);
+	free(list);
+	return rc;
 }
 
 /* The ssh_config to read: -F, "none", or ~/.ssh/config. */
@@ -163,7 +292,7 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		return status;
 	}
 	/* one block: the specs, then each host's ssh_config settings */
-	specs = calloc(n, sizeof(*specs) + sizeof(struct tp_sshcfg_host));
+	specs = calloc(n, sizeof(*specs) + sizeof(struct host_extra));
 	if (!specs) {
 		free(idx);
 		tp_sshcfg_free(cfg);
@@ -173,7 +302,8 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 	for (i = 0; i < n; i++) {
 		const struct tp_inv_host *h = &(*inv_out)->hosts[idx[i]];
 		struct tp_ssh_target *t = &specs[i].ssh;
-		struct tp_sshcfg_host *c = &cfg_of(specs, n)[i];
+		struct host_extra *x = &extra_of(specs, n)[i];
+		struct tp_sshcfg_host *c = &x->cfg;
 		struct tp_err err = { 0 };
 		int timeout;
 
@@ -219,11 +349,15 @@ int tp_cli_pick_hosts(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 				    c->strict);
 			warned_strict = 1;
 		}
-		if (h->njump || (c->proxyjump && strcmp(c->proxyjump, "none"))) {
-			specs[i].refuse_code = TP_EUNSUPPORTED;
-			specs[i].refuse_msg = "reaching a host through a jump "
-					      "host (ProxyJump) is not supported yet";
-		} else if (!t->identity && !getenv("SSH_AUTH_SOCK")) {
+		if (build_jumps(&specs[i], x, *inv_out, h, cfg, &err)) {
+			tp_cli_error(cli, "%s", err.msg);
+			tp_cli_hosts_release(specs, n);
+			tp_sshcfg_free(cfg);
+			free(idx);
+			return err.code == TP_ENOMEM ? TP_EXIT_SOFTWARE :
+						       TP_EXIT_CONFIG;
+		}
+		if (!t->identity && !getenv("SSH_AUTH_SOCK")) {
 			specs[i].refuse_code = TP_EAUTH;
 			specs[i].refuse_msg = "no identity: set \"identity\" in the "
 					      "inventory, run ssh-agent, or create "

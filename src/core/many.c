@@ -7,6 +7,12 @@
  * host starts. At most `parallel` sessions are open, so a large
  * inventory never opens a socket per host at once. One host's failure
  * ends only that host's job.
+ *
+ * Jump hosts: every distinct chain prefix is one `struct jump` with one
+ * tunnel connection, opened when the first host behind it starts and
+ * freed when the last host behind it has finished (a count of hosts
+ * still to come), so the loop ends when the work does. Jump sessions do
+ * not count against `parallel`: that limits the hosts being worked on.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +22,20 @@
 
 struct many;
 
+/* One hop of a chain shared by the hosts behind it. */
+struct jump {
+	struct jump *next;		/* registry list */
+	struct jump *parent;		/* the hop before, or NULL */
+	const struct tp_ssh_target *t;	/* borrowed from the first host */
+	struct tp_ssh_conn *conn;	/* NULL until first needed */
+	size_t users;			/* hosts behind it not yet finished */
+};
+
 struct slot {
 	struct many *m;
 	size_t i;
 	struct tp_ssh_conn *conn;
+	struct jump *jump;		/* the last hop, or NULL */
 };
 
 struct many {
@@ -30,7 +46,83 @@ struct many {
 	int active, parallel;
 	const struct tp_many_ops *ops;
 	void *ctx;
+	struct jump *jumps;
 };
+
+static int same_hop(const struct tp_ssh_target *a,
+		    const struct tp_ssh_target *b)
+{
+	return !strcmp(a->address, b->address) && a->port == b->port &&
+	       !strcmp(a->user ? a->user : "", b->user ? b->user : "") &&
+	       !strcmp(a->identity ? a->identity : "",
+		       b->identity ? b->identity : "");
+}
+
+/* Find or add the hop t that follows parent; NULL on ENOMEM. */
+static struct jump *jump_get(struct many *m, struct jump *parent,
+			     const struct tp_ssh_target *t)
+{
+	struct jump *j;
+
+	for (j = m->jumps; j; j = j->next)
+		if (j->parent == parent && same_hop(j->t, t))
+			return j;
+	if (!(j = calloc(1, sizeof(*j))))
+		return NULL;
+	j->parent = parent;
+	j->t = t;
+	j->next = m->jumps;
+	m->jumps = j;
+	return j;
+}
+
+/* Count each host on every hop of its chain, before anything starts. */
+static int plan_jumps(struct many *m, struct tp_err *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < m->n; i++) {
+		const struct tp_host_spec *h = &m->hosts[i];
+		struct jump *j = NULL;
+
+		for (k = 0; k < h->njumps; k++) {
+			if (!(j = jump_get(m, j, &h->jumps[k])))
+				return tp_err_set(err, TP_ENOMEM,
+						  "out of memory");
+			j->users++;
+		}
+		m->slots[i].jump = j;
+	}
+	return 0;
+}
+
+/* Open the sessions of j's chain that are not open yet, root first. */
+static int jump_open(struct many *m, struct jump *j, struct tp_err *err)
+{
+	struct tp_ssh_target t;
+	int rc;
+
+	if (!j || j->conn)
+		return 0;
+	if ((rc = jump_open(m, j->parent, err)))
+		return rc;
+	t = *j->t;
+	t.via = j->parent ? j->parent->conn : NULL;
+	return tp_ssh_tunnel_start(&j->conn, m->loop, &t, err);
+}
+
+/* Host i is finished: close the jump sessions nobody needs any more,
+ * the last hop first. */
+static void host_finished(struct many *m, size_t i)
+{
+	struct jump *j;
+
+	for (j = m->slots[i].jump; j; j = j->parent)
+		if (--j->users == 0 && j->conn) {
+			tp_ssh_conn_free(j->conn);
+			j->conn = NULL;
+		}
+}
 
 static void start_more(struct many *m);
 
@@ -55,6 +147,7 @@ static void on_done(struct tp_ssh_conn *conn, int rc, struct tp_cmd_result *res,
 	}
 	tp_ssh_conn_free(conn);	/* deferred until this callback returns */
 	s->conn = NULL;
+	host_finished(m, s->i);
 	m->active--;
 	start_more(m);
 }
@@ -65,6 +158,7 @@ static void start_more(struct many *m)
 		size_t i = m->next++;
 		struct slot *s = &m->slots[i];
 		const struct tp_host_spec *h = &m->hosts[i];
+		struct tp_ssh_target t;
 		struct tp_run_opts ro;
 		struct tp_err err;
 		const char *cmd;
@@ -74,18 +168,26 @@ static void start_more(struct many *m)
 		if (h->refuse_code) {
 			tp_err_set(&err, h->refuse_code, "%s", h->refuse_msg);
 			m->ops->feed(m->ctx, i, h->refuse_code, NULL, &err, 0);
+			host_finished(m, i);
 			continue;
 		}
 		tp_run_opts_init(&ro);
-		if (!(cmd = m->ops->next(m->ctx, i, &ro)))
-			continue;
-		tp_err_clear(&err);
-		if (tp_ssh_conn_start(&s->conn, m->loop, &h->ssh, cmd, &ro,
-				      on_done, s, &err)) {
-			m->ops->feed(m->ctx, i, err.code, NULL, &err, 0);
+		if (!(cmd = m->ops->next(m->ctx, i, &ro))) {
+			host_finished(m, i);
 			continue;
 		}
-		m->active++;
+		tp_err_clear(&err);
+		t = h->ssh;
+		if (!jump_open(m, s->jump, &err)) {
+			t.via = s->jump ? s->jump->conn : NULL;
+			if (!tp_ssh_conn_start(&s->conn, m->loop, &t, cmd, &ro,
+					       on_done, s, &err)) {
+				m->active++;
+				continue;
+			}
+		}
+		m->ops->feed(m->ctx, i, err.code, NULL, &err, 0);
+		host_finished(m, i);
 	}
 }
 
@@ -104,12 +206,18 @@ int tp_many_run(const struct tp_host_spec *hosts, size_t n, int parallel,
 	m.slots = calloc(n ? n : 1, sizeof(*m.slots));
 	if (!m.slots)
 		return tp_err_set(err, TP_ENOMEM, "out of memory");
-	if ((rc = tp_loop_new(&m.loop, err))) {
-		free(m.slots);
-		return rc;
-	}
+	if ((rc = plan_jumps(&m, err)) || (rc = tp_loop_new(&m.loop, err)))
+		goto out;
 	start_more(&m);
 	rc = tp_loop_run(m.loop, err);
+out:
+	while (m.jumps) {
+		struct jump *j = m.jumps;
+
+		m.jumps = j->next;
+		tp_ssh_conn_free(j->conn);	/* NULL unless the loop failed */
+		free(j);
+	}
 	tp_loop_free(m.loop);
 	free(m.slots);
 	return rc;

@@ -305,12 +305,8 @@ static void *grow(void *v, size_t n, size_t elem)
 	return realloc(v, cap * 2 * elem);
 }
 
-/*
- * Split "[user@]address[:port]" (address may be "[v6]"). On success
- * fills the out strings (malloc'd, user NULL when absent) and *port
- * (22 when absent); returns 0, else -1 (outs untouched) or -2 (memory).
- */
-static int parse_spec(const char *s, char **user, char **addr, int *port)
+/* See inventory.h; shared with ssh_config's ProxyJump. */
+int tp_inv_parse_hop(const char *s, char **user, char **addr, int *port)
 {
 	const char *at = strrchr(s, '@'), *host = at ? at + 1 : s;
 	const char *hend, *colon = NULL;
@@ -972,7 +968,7 @@ static void check_jump_targets(struct ctx *c, const struct level *lv)
 			PROBLEM(c, lv->file, p, "unknown host '%s'", s);
 			continue;
 		}
-		r = parse_spec(s, &u, &a, &port);
+		r = tp_inv_parse_hop(s, &u, &a, &port);
 		if (r == -2)
 			c->oom = true;
 		else if (r)
@@ -1286,7 +1282,7 @@ static int build_chain(struct ctx *c, struct tp_inventory *inv, size_t hi,
 				return -1;
 		} else {
 			char *u = NULL, *a = NULL;
-			int port = 22, r = parse_spec(s, &u, &a, &port);
+			int port = 22, r = tp_inv_parse_hop(s, &u, &a, &port);
 
 			if (!r)
 				r = push_hop(out, NULL, u, a, port);

@@ -32,44 +32,7 @@
 
 #include "tidepatch/quote.h"
 #include "tidepatch/ssh.h"
-
-enum exec_step {
-	EX_OPEN,
-	EX_START,
-	EX_READ,
-	EX_CLOSE,
-	EX_WAIT_CLOSED,
-	EX_FREE,
-};
-
-struct tp_ssh_conn {
-	struct tp_loop *loop;
-	struct tp_ssh_target t;
-	int fd;
-	LIBSSH2_SESSION *session;
-	LIBSSH2_CHANNEL *channel;
-	enum tp_ssh_phase phase;
-	enum exec_step step;
-	uint64_t timer;
-	struct tp_err err;
-
-	/* the command in progress (or queued until auth completes) */
-	char *cmdline;
-	struct tp_run_opts opts;
-	struct tp_cmd_result res;
-	tp_ssh_done_fn done;
-	void *payload;
-	int exec_rc;		/* set when the command fails mid-way */
-	int connect_errno;	/* connect() failed at once with this */
-	const char *resolve_error; /* the name did not resolve: why */
-	LIBSSH2_AGENT *agent;	/* when authenticating with ssh-agent */
-	struct libssh2_agent_publickey *agent_id; /* key being tried */
-	int agent_tried;	/* keys offered so far */
-	int authenticated;	/* got past auth at least once */
-
-	int in_callback;
-	int free_requested;
-};
+#include "ssh_int.h"
 
 static int libssh2_ready;
 
@@ -110,6 +73,9 @@ static void really_free(struct tp_ssh_conn *c)
 		tp_loop_timer_cancel(c->loop, c->timer);
 	if (c->fd >= 0)
 		tp_loop_unwatch(c->loop, c->fd);
+	tp_ssh_tunnel_detach(c);
+	if (c->tunnel)
+		tp_ssh_tunnel_release(c);
 	if (c->channel)
 		libssh2_channel_free(c->channel);
 	if (c->agent) {
@@ -140,11 +106,9 @@ void tp_ssh_conn_free(struct tp_ssh_conn *conn)
 }
 
 static void on_deadline(struct tp_loop *loop, uint64_t id, void *payload);
-static void on_io(struct tp_loop *loop, int fd, unsigned events,
-		  void *payload);
 static int advance(struct tp_ssh_conn *c);
 
-static void arm_deadline(struct tp_ssh_conn *c, int ms)
+void tp_ssh_arm_deadline(struct tp_ssh_conn *c, int ms)
 {
 	struct tp_err ignored;
 
@@ -155,7 +119,7 @@ static void arm_deadline(struct tp_ssh_conn *c, int ms)
 	tp_loop_timer_add(c->loop, &c->timer, ms, on_deadline, c, &ignored);
 }
 
-static const char *ssh_errmsg(struct tp_ssh_conn *c)
+const char *tp_ssh_errmsg(struct tp_ssh_conn *c)
 {
 	char *msg = NULL;
 
@@ -169,7 +133,7 @@ static const char *ssh_errmsg(struct tp_ssh_conn *c)
  * Report the end of the current command to its owner. Returns 0 when the
  * connection was freed during the callback (the caller must stop).
  */
-static int finish(struct tp_ssh_conn *c, int rc)
+int tp_ssh_finish(struct tp_ssh_conn *c, int rc)
 {
 	tp_ssh_done_fn done = c->done;
 
@@ -191,6 +155,8 @@ static int finish(struct tp_ssh_conn *c, int rc)
 	}
 	if (c->phase == TP_SSH_READY && c->fd >= 0)
 		tp_loop_unwatch(c->loop, c->fd);
+	if (c->tunnel && c->phase == TP_SSH_FAILED)
+		tp_ssh_tunnel_fail_all(c);
 	free(c->cmdline);
 	c->cmdline = NULL;
 	if (done) {
@@ -217,7 +183,7 @@ static int fail(struct tp_ssh_conn *c, int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	tp_err_set(&c->err, code, "%s", msg);
-	return finish(c, code);
+	return tp_ssh_finish(c, code);
 }
 
 static void on_deadline(struct tp_loop *loop, uint64_t id, void *payload)
@@ -231,7 +197,7 @@ static void on_deadline(struct tp_loop *loop, uint64_t id, void *payload)
 }
 
 /* Watch the socket in the directions libssh2 is blocked on. */
-static void wait_socket(struct tp_ssh_conn *c)
+void tp_ssh_wait_socket(struct tp_ssh_conn *c)
 {
 	unsigned ev = 0;
 	int dir = libssh2_session_block_directions(c->session);
@@ -241,9 +207,12 @@ static void wait_socket(struct tp_ssh_conn *c)
 		ev |= TP_LOOP_READ;
 	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
 		ev |= TP_LOOP_WRITE;
-	if (!ev)
-		ev = TP_LOOP_READ;
-	tp_loop_watch(c->loop, c->fd, ev, on_io, c, &ignored);
+	/* a jump host's session also waits for whatever its channels get */
+	if (!ev || c->tunnel)
+		ev |= TP_LOOP_READ;
+	if (c->tunnel && c->send_owner)
+		ev |= TP_LOOP_WRITE;
+	tp_loop_watch(c->loop, c->fd, ev, tp_ssh_on_io, c, &ignored);
 }
 
 static int knownhost_keybit(int type)
@@ -321,7 +290,7 @@ static int check_host_key(struct tp_ssh_conn *c, struct tp_err *e)
 
 	key = libssh2_session_hostkey(c->session, &len, &type);
 	if (!key)
-		return tp_err_set(e, TP_ESSH, "host key: %s", ssh_errmsg(c));
+		return tp_err_set(e, TP_ESSH, "host key: %s", tp_ssh_errmsg(c));
 	kh = load_known_hosts(c);
 	if (!kh)
 		return tp_err_set(e, TP_ESSH, "cannot read known hosts file %s",
@@ -423,7 +392,7 @@ static int report_key(struct tp_ssh_conn *c)
 	key = libssh2_session_hostkey(c->session, &len, &type);
 	if (!key)
 		return tp_err_set(&c->err, TP_ESSH, "host key: %s",
-				  ssh_errmsg(c));
+				  tp_ssh_errmsg(c));
 	b64 = malloc(4 * ((len + 2) / 3) + 1);
 	if (!b64)
 		return tp_err_set(&c->err, TP_ENOMEM, "out of memory");
@@ -452,7 +421,7 @@ static int begin_exec(struct tp_ssh_conn *c)
 	tp_cmd_result_init(&c->res);
 	c->res.out.max = c->opts.out_max;
 	c->res.errout.max = c->opts.err_max;
-	arm_deadline(c, c->opts.timeout_ms);
+	tp_ssh_arm_deadline(c, c->opts.timeout_ms);
 	return advance(c);
 }
 
@@ -474,7 +443,7 @@ static int read_streams(struct tp_ssh_conn *c)
 		}
 		if (n < 0)
 			return tp_err_set(&c->err, TP_ESSH, "reading output: %s",
-					  ssh_errmsg(c));
+					  tp_ssh_errmsg(c));
 		if (n == 0)
 			break;
 		if (tp_buf_append(&c->res.out, chunk, (size_t)n, &c->err))
@@ -541,7 +510,7 @@ static int exec_advance(struct tp_ssh_conn *c)
 				    LIBSSH2_ERROR_EAGAIN)
 					goto wait;
 				return fail(c, TP_ESSH, "opening a channel: %s",
-					    ssh_errmsg(c));
+					    tp_ssh_errmsg(c));
 			}
 			c->step = EX_START;
 			break;
@@ -562,7 +531,7 @@ static int exec_advance(struct tp_ssh_conn *c)
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				goto wait;
 			if (rc < 0)
-				return fail(c, TP_ESSH, "exec: %s", ssh_errmsg(c));
+				return fail(c, TP_ESSH, "exec: %s", tp_ssh_errmsg(c));
 			c->step = EX_READ;
 			break;
 		}
@@ -609,14 +578,14 @@ static int exec_advance(struct tp_ssh_conn *c)
 				goto wait;
 			c->channel = NULL;
 			if (c->exec_rc)
-				return finish(c, c->exec_rc);
+				return tp_ssh_finish(c, c->exec_rc);
 			if (c->t.become && become_failed(c))
-				return finish(c, TP_EBECOME);
-			return finish(c, 0);
+				return tp_ssh_finish(c, TP_EBECOME);
+			return tp_ssh_finish(c, 0);
 		}
 	}
 wait:
-	wait_socket(c);
+	tp_ssh_wait_socket(c);
 	return 1;
 }
 
@@ -674,7 +643,7 @@ static int agent_auth(struct tp_ssh_conn *c)
 		    libssh2_agent_list_identities(c->agent))
 			return tp_err_set(&c->err, TP_EAUTH,
 					  "cannot use ssh-agent at %s: %s",
-					  getenv("SSH_AUTH_SOCK"), ssh_errmsg(c));
+					  getenv("SSH_AUTH_SOCK"), tp_ssh_errmsg(c));
 		c->agent_id = NULL;
 		rc = libssh2_agent_get_identity(c->agent, &c->agent_id, NULL);
 		if (rc)
@@ -717,62 +686,67 @@ static int advance(struct tp_ssh_conn *c)
 					    c->t.address, c->t.port,
 					    strerror(soerr));
 			c->phase = TP_SSH_HANDSHAKE;
-			arm_deadline(c, c->t.handshake_timeout_ms);
+			tp_ssh_arm_deadline(c, c->t.handshake_timeout_ms);
 			break;
 		}
 		case TP_SSH_HANDSHAKE:
 			rc = libssh2_session_handshake(c->session, c->fd);
 			if (rc == LIBSSH2_ERROR_EAGAIN) {
-				wait_socket(c);
+				tp_ssh_wait_socket(c);
 				return 1;
 			}
 			if (rc)
 				return fail(c, TP_ESSH, "handshake: %s",
-					    ssh_errmsg(c));
+					    tp_ssh_errmsg(c));
 			c->phase = TP_SSH_HOSTKEY;
 			if (c->t.keyscan)
-				return finish(c, report_key(c));
+				return tp_ssh_finish(c, report_key(c));
 			break;
 		case TP_SSH_HOSTKEY:
 			if ((rc = check_host_key(c, &c->err)))
-				return finish(c, rc);
+				return tp_ssh_finish(c, rc);
 			c->phase = TP_SSH_AUTH;
-			arm_deadline(c, c->t.auth_timeout_ms);
+			tp_ssh_arm_deadline(c, c->t.auth_timeout_ms);
 			break;
 		case TP_SSH_AUTH:
 			if (!c->t.identity) {
 				rc = agent_auth(c);
 				if (rc == LIBSSH2_ERROR_EAGAIN) {
-					wait_socket(c);
+					tp_ssh_wait_socket(c);
 					return 1;
 				}
 				if (rc)
-					return finish(c, rc);
+					return tp_ssh_finish(c, rc);
 			} else {
 				rc = libssh2_userauth_publickey_fromfile_ex(
 					c->session, c->t.user,
 					(unsigned)strlen(c->t.user), NULL,
 					c->t.identity, NULL);
 				if (rc == LIBSSH2_ERROR_EAGAIN) {
-					wait_socket(c);
+					tp_ssh_wait_socket(c);
 					return 1;
 				}
 				if (rc)
 					return fail(c, TP_EAUTH,
 						    "authentication as %s with %s failed: %s%s",
 						    c->t.user, c->t.identity,
-						    ssh_errmsg(c), auth_hint(c, rc));
+						    tp_ssh_errmsg(c), auth_hint(c, rc));
 			}
 			c->phase = TP_SSH_READY;
 			c->authenticated = 1;
-			tp_loop_unwatch(c->loop, c->fd);
 			if (c->timer)
 				tp_loop_timer_cancel(c->loop, c->timer);
 			c->timer = 0;
+			if (c->tunnel)
+				return tp_ssh_tunnel_pump(c);
+			tp_loop_unwatch(c->loop, c->fd);
 			return begin_exec(c);
 		case TP_SSH_EXEC:
 			return exec_advance(c);
 		case TP_SSH_READY:
+			if (c->tunnel)
+				return tp_ssh_tunnel_pump(c);
+			/* fall through */
 		case TP_SSH_FAILED:
 			tp_loop_unwatch(c->loop, c->fd);
 			return 1;
@@ -806,8 +780,8 @@ static void on_start_exec(struct tp_loop *loop, uint64_t id, void *payload)
 	begin_exec(c);
 }
 
-static void on_io(struct tp_loop *loop, int fd, unsigned events,
-		  void *payload)
+void tp_ssh_on_io(struct tp_loop *loop, int fd, unsigned events,
+		 void *payload)
 {
 	(void)loop;
 	(void)fd;
@@ -830,13 +804,69 @@ static int set_command(struct tp_ssh_conn *c, const char *cmdline,
 	return 0;
 }
 
-int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
-		      const struct tp_ssh_target *t, const char *cmdline,
-		      const struct tp_run_opts *opts, tp_ssh_done_fn done,
-		      void *payload, struct tp_err *err)
+/*
+ * Resolve t->address into *sin (port set), or say why not in *why.
+ * NEEDSWORK: getaddrinfo blocks the loop; fine for /etc/hosts and a local
+ * resolver, not for a slow DNS. IPv4 only for now.
+ */
+static int resolve(struct sockaddr_in *sin, const struct tp_ssh_target *t,
+		   const char **why)
+{
+	struct addrinfo hints, *ai = NULL;
+	int g;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)t->port);
+	if (inet_pton(AF_INET, t->address, &sin->sin_addr) == 1)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	g = getaddrinfo(t->address, NULL, &hints, &ai);
+	if (g || !ai) {
+		*why = gai_strerror(g ? g : EAI_NONAME);
+		return -1;
+	}
+	sin->sin_addr = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* Report a connection failure found before the loop ran, from the loop. */
+static int fail_from_loop(struct tp_ssh_conn *c, struct tp_err *err)
+{
+	return tp_loop_timer_add(c->loop, &c->timer, 0, on_connect_failed, c,
+				 err);
+}
+
+/* Open the TCP connection (non-blocking) and watch it. */
+static int start_tcp(struct tp_ssh_conn *c, struct tp_err *err)
+{
+	struct sockaddr_in sin;
+
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return tp_err_sys(err, TP_ESYS, errno, "%s: socket", c->t.name);
+	if (resolve(&sin, &c->t, &c->resolve_error))
+		return fail_from_loop(c, err);
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+	    errno != EINPROGRESS) {
+		/* refused at once: report it from the loop, never from here */
+		c->connect_errno = errno;
+		return fail_from_loop(c, err);
+	}
+	tp_ssh_arm_deadline(c, c->t.connect_timeout_ms);
+	return tp_loop_watch(c->loop, c->fd, TP_LOOP_WRITE, tp_ssh_on_io, c,
+			     err);
+}
+
+static int conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+		      const struct tp_ssh_target *t, int tunnel,
+		      const char *cmdline, const struct tp_run_opts *opts,
+		      tp_ssh_done_fn done, void *payload, struct tp_err *err)
 {
 	struct tp_ssh_conn *c = NULL;
-	struct sockaddr_in sin;
 	int rc = 0;
 
 	*out = NULL;
@@ -848,9 +878,6 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 	if (t->port <= 0 || t->port > 65535)
 		return tp_err_set(err, TP_EINVAL, "%s: port %d out of range",
 				  t->name, t->port);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)t->port);
 	if (!libssh2_ready) {
 		if (libssh2_init(0))
 			return tp_err_set(err, TP_ESSH, "libssh2_init failed");
@@ -862,8 +889,10 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 	c->fd = -1;
 	c->loop = loop;
 	c->t = *t;
+	c->tunnel = tunnel;
 	tp_cmd_result_init(&c->res);
-	if ((rc = set_command(c, cmdline, opts, done, payload, err)))
+	if (!tunnel &&
+	    (rc = set_command(c, cmdline, opts, done, payload, err)))
 		goto out;
 	c->session = libssh2_session_init();
 	if (!c->session) {
@@ -876,55 +905,33 @@ int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
 					    t->keyscan);
 	else
 		prefer_known_key_types(c);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		rc = tp_err_sys(err, TP_ESYS, errno, "%s: socket", t->name);
-		goto out;
-	}
 	c->phase = TP_SSH_CONNECT;
-	if (inet_pton(AF_INET, t->address, &sin.sin_addr) != 1) {
-		/*
-		 * A name. NEEDSWORK: getaddrinfo blocks the loop; fine for
-		 * /etc/hosts and a local resolver, not for a slow DNS. IPv4
-		 * only for now.
-		 */
-		struct addrinfo hints, *ai = NULL;
-		int g;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_INET;
-		hints.ai_socktype = SOCK_STREAM;
-		g = getaddrinfo(t->address, NULL, &hints, &ai);
-		if (g || !ai) {
-			c->resolve_error = gai_strerror(g ? g : EAI_NONAME);
-			if ((rc = tp_loop_timer_add(loop, &c->timer, 0,
-						    on_connect_failed, c, err)))
-				goto out;
-			*out = c;
-			return 0;
-		}
-		sin.sin_addr = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-		freeaddrinfo(ai);
-	}
-	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
-	    errno != EINPROGRESS) {
-		/* refused at once: report it from the loop, never from here */
-		c->connect_errno = errno;
-		if ((rc = tp_loop_timer_add(loop, &c->timer, 0,
-					    on_connect_failed, c, err)))
-			goto out;
-		*out = c;
-		return 0;
-	}
-	if ((rc = tp_loop_watch(loop, c->fd, TP_LOOP_WRITE, on_io, c, err)))
+	rc = t->via ? tp_ssh_tunnel_attach(c, err) : start_tcp(c, err);
+	if (rc)
 		goto out;
-	arm_deadline(c, t->connect_timeout_ms);
 	*out = c;
 	c = NULL; /* ownership moved */
 out:
 	if (c)
 		really_free(c);
 	return rc;
+}
+
+int tp_ssh_conn_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+		      const struct tp_ssh_target *t, const char *cmdline,
+		      const struct tp_run_opts *opts, tp_ssh_done_fn done,
+		      void *payload, struct tp_err *err)
+{
+	return conn_start(out, loop, t, 0, cmdline, opts, done, payload, err);
+}
+
+int tp_ssh_tunnel_start(struct tp_ssh_conn **out, struct tp_loop *loop,
+			const struct tp_ssh_target *t, struct tp_err *err)
+{
+	if (t->keyscan)
+		return tp_err_set(err, TP_EINVAL, "%s: a jump host cannot be "
+				  "key-scanned through", t->name);
+	return conn_start(out, loop, t, 1, NULL, NULL, NULL, NULL, err);
 }
 
 int tp_ssh_conn_exec(struct tp_ssh_conn *conn, const char *cmdline,

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "e2e.h"
@@ -147,6 +148,162 @@ Test(fleet_exec, become_runs_as_root_and_never_waits_for_a_password)
 	cr_assert(strstr(s(err, "message"), "wants a password"), "%s",
 		  s(err, "message"));
 	cr_assert_str_eq(s(host_named(doc, "h001"), "status"), "ok");
+	json_decref(doc);
+	tp_cmd_result_release(&r);
+}
+
+/*
+ * An inventory beside the fleet's: its hosts.json with each listed
+ * host's "jump" (and optionally "address") replaced, and the fleet's
+ * known_hosts. Returns the inventory directory in out.
+ */
+static void jump_inventory(char *out, size_t size, const char *tag,
+			   const char *const *edits)
+{
+	char path[256], cmd[512];
+	struct tp_cmd_result r;
+	json_t *doc, *hosts;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/inventory/hosts.json", dir);
+	doc = json_load_file(path, 0, NULL);
+	cr_assert_not_null(doc);
+	hosts = json_object_get(doc, "hosts");
+	/* edits: host, jump (JSON text), address or NULL; then NULL */
+	for (i = 0; edits[i]; i += 3) {
+		json_t *h = json_object_get(hosts, edits[i]);
+
+		cr_assert_not_null(h, "%s", edits[i]);
+		{
+		json_t *jump = json_loads(edits[i + 1], JSON_DECODE_ANY, NULL);
+
+		cr_assert_not_null(jump, "%s", edits[i + 1]);
+		json_object_set_new(h, "jump", jump);
+		if (edits[i + 2])
+			json_object_set_new(h, "address",
+					    json_string(edits[i + 2]));
+		}
+	}
+	snprintf(out, size, "%s/inv-%s", dir, tag);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/inventory/known_hosts %s/",
+		 out, dir, out);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "%s", r.errout.data);
+	tp_cmd_result_release(&r);
+	snprintf(path, sizeof(path), "%s/hosts.json", out);
+	cr_assert_eq(json_dump_file(doc, path, JSON_INDENT(2)), 0);
+	json_decref(doc);
+}
+
+/* How many sessions host's sshd has accepted from peer so far (its own
+ * log; peer "" for any). */
+static int accepted_from(const char *host, const char *peer)
+{
+	char cmd[256];
+	struct tp_cmd_result r;
+	int n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "grep -c 'Accepted publickey for tp from %s' "
+		 "%s/hosts/%s/root/var/log/sshd.log", peer, dir, host);
+	e2e_sh(&r, cmd);
+	n = atoi(r.out.data ? r.out.data : "0");
+	tp_cmd_result_release(&r);
+	return n;
+}
+
+static int accepted(const char *host)
+{
+	return accepted_from(host, "");
+}
+
+/* The source address the host saw the session come from. */
+static const char *peer_cmd = "set -- $SSH_CONNECTION; echo $1";
+
+Test(fleet_exec, a_host_behind_a_jump_host_is_reached_through_it)
+{
+	struct tp_cmd_result r;
+
+	/* behind1 admits only sessions from the jump host's address */
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", inv, "behind1", "--", peer_cmd, NULL }), 0,
+		     "%s%s", r.out.data, r.errout.data);
+	cr_assert_str_eq(r.out.data, "=== behind1: exit 0\n127.0.1.240\n");
+	tp_cmd_result_release(&r);
+}
+
+Test(fleet_exec, hosts_behind_one_jump_host_share_its_session)
+{
+	char jinv[256];
+	struct tp_cmd_result r;
+	int before = accepted("jump");
+	int i;
+
+	jump_inventory(jinv, sizeof(jinv), "shared", (const char *[]){
+		"h001", "\"jump\"", NULL, "h002", "\"jump\"", NULL,
+		"h003", "\"jump\"", NULL, NULL });
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", jinv, "--parallel", "3", "fleet", "--",
+			peer_cmd, NULL }), 0, "%s%s", r.out.data, r.errout.data);
+	for (i = 1; i <= 3; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "=== h%03d: exit 0\n127.0.1.240\n", i);
+		cr_assert(strstr(r.out.data, want), "%s", r.out.data);
+	}
+	/* three hosts, one session on the jump host */
+	cr_assert_eq(accepted("jump") - before, 1);
+	tp_cmd_result_release(&r);
+}
+
+Test(fleet_exec, a_chain_of_jump_hosts_is_followed_hop_by_hop)
+{
+	char jinv[256];
+	struct tp_cmd_result r;
+	int direct = accepted_from("jump", "127.0.0.1");
+	int hop2 = accepted_from("jump", "127.0.1.240");
+
+	/*
+	 * Only the jump host forwards, so the chain goes through it twice:
+	 * us -> jump -> jump again (a session from the jump host's own
+	 * address) -> behind1. Each hop is its own session.
+	 */
+	jump_inventory(jinv, sizeof(jinv), "chain", (const char *[]){
+		"behind1", "[\"jump\", \"tp@127.0.1.240\"]", NULL, NULL });
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", jinv, "behind1", "--", peer_cmd, NULL }), 0,
+		     "%s%s", r.out.data, r.errout.data);
+	cr_assert_str_eq(r.out.data, "=== behind1: exit 0\n127.0.1.240\n");
+	cr_assert_eq(accepted_from("jump", "127.0.0.1") - direct, 1);
+	cr_assert_eq(accepted_from("jump", "127.0.1.240") - hop2, 1);
+	tp_cmd_result_release(&r);
+}
+
+Test(fleet_exec, a_failing_jump_host_fails_only_the_hosts_behind_it)
+{
+	char jinv[256];
+	struct tp_cmd_result r;
+	json_t *doc, *e1, *e2;
+
+	/* h001: the jump host itself refuses; h002: the jump host cannot
+	 * reach the target; h003: direct, untouched */
+	jump_inventory(jinv, sizeof(jinv), "broken", (const char *[]){
+		"h001", "\"tp@127.0.1.244\"", NULL,
+		"h002", "\"jump\"", "127.0.1.244", NULL });
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"exec", "-i", jinv, "--format", "json", "fleet", "--",
+			"echo fine", NULL }), 2, "%s%s", r.out.data, r.errout.data);
+	doc = e2e_json(r.out.data);
+	e1 = json_object_get(host_named(doc, "h001"), "error");
+	e2 = json_object_get(host_named(doc, "h002"), "error");
+	cr_assert_str_eq(s(e1, "code"), "unreachable");
+	cr_assert(strstr(s(e1, "message"), "jump host 127.0.1.244: connect to "
+				       "127.0.1.244:22"), "%s", s(e1, "message"));
+	cr_assert_str_eq(s(e2, "code"), "unreachable");
+	cr_assert(strstr(s(e2, "message"), "jump host jump: cannot reach "
+				       "127.0.1.244:22 from there"), "%s",
+		  s(e2, "message"));
+	cr_assert_str_eq(s(host_named(doc, "h003"), "stdout"), "fine\n");
 	json_decref(doc);
 	tp_cmd_result_release(&r);
 }
