@@ -104,13 +104,16 @@ static bool before_limits(enum tp_vfmt fmt, const char *v,
 static int eval_range(enum tp_vfmt fmt, const char *v,
 		      const struct tp_osv_range *r, struct verdict *out)
 {
-	struct sev *s;
+	struct sev small[8], *s;
 	bool vulnerable = false;
 	size_t i;
 
 	if (!before_limits(fmt, v, r))
 		return 0;
-	if (!(s = malloc((r->nevents ? r->nevents : 1) * sizeof(*s))))
+	/* ranges hold a handful of events: no allocation for those */
+	if (r->nevents <= sizeof(small) / sizeof(small[0]))
+		s = small;
+	else if (!(s = malloc(r->nevents * sizeof(*s))))
 		return -1;
 	for (i = 0; i < r->nevents; i++) {
 		s[i].ev = &r->events[i];
@@ -151,7 +154,8 @@ static int eval_range(enum tp_vfmt fmt, const char *v,
 	}
 	if (vulnerable)
 		out->rel = REL_AFFECTED;
-	free(s);
+	if (s != small)
+		free(s);
 	return 0;
 }
 
@@ -408,7 +412,8 @@ int tp_advisory_match(struct tp_finding_list *out,
 		out->n = start;
 		return rc;
 	}
-	qsort(out->items + start, out->n - start, sizeof(*out->items),
-	      cmp_finding);
+	if (out->n > start)
+		qsort(out->items + start, out->n - start, sizeof(*out->items),
+		      cmp_finding);
 	return 0;
 }
