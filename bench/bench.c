@@ -7,6 +7,10 @@
  *           on this machine, several runs: wall time, CPU (user + system
  *           of tidepatch and the apt/dpkg commands it ran) and the peak
  *           RSS of the largest of those processes (apt-get, in practice)
+ *   advisory  4000 synthetic OSV records (half naming source packages the
+ *           host has, half not) loaded from one file, then matched
+ *           against the real installed list of tests/fixtures/apt:
+ *           load time, and match time per host
  *
  * Figures, never pass/fail: targets are judged by people reading them.
  */
@@ -19,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "tidepatch/advisory.h"
 #include "tidepatch/pkg.h"
 #include "tidepatch/pkg_apt.h"
 
@@ -104,6 +111,93 @@ static void bench_parse(const char *fixtures)
 	       (double)ulen * rounds / (t1 - t0) / (1 << 20));
 	free(inst);
 	free(upd);
+}
+
+static void bench_advisory(const char *fixtures)
+{
+	const size_t nrec = 4000;
+	const int rounds = 200;
+	char path[4096], tmp[] = "/tmp/tp-bench-osv-XXXXXX", id[64], ver[64];
+	struct tp_pkg_list inst = { 0 };
+	struct tp_advisory_db *db = NULL;
+	struct tp_inv_problems pr;
+	struct tp_err err = { 0 };
+	size_t ilen, i, nfind = 0;
+	json_t *arr = json_array();
+	double t0, t1, t2;
+	char *data;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/apt/debian12-host-installed.txt",
+		 fixtures);
+	data = slurp(path, &ilen);
+	if (tp_apt_parse_installed(&inst, data, ilen, &err) || !inst.n) {
+		fprintf(stderr, "parse installed: %s\n", err.msg);
+		exit(1);
+	}
+	free(data);
+	/* Record i names the source of installed package i (fixed just above
+	 * or below what is installed) when i is even, a package the host
+	 * does not have when odd. */
+	for (i = 0; i < nrec; i++) {
+		const struct tp_pkg *p = &inst.items[(i / 2) % inst.n];
+		json_t *rec;
+
+		snprintf(id, sizeof(id), "BENCH-%05zu", i);
+		if (i % 2 == 0)
+			snprintf(ver, sizeof(ver), "%s%s", p->source_version,
+				 i % 4 ? "+b1" : "");
+		else
+			snprintf(ver, sizeof(ver), "1.%zu-1", i);
+		rec = json_pack("{s:s, s:s, s:s, s:[{s:{s:s, s:s}, s:[{s:s, "
+				"s:[{s:s}, {s:s}]}]}], s:[s]}",
+				"id", id, "modified", "2026-01-01T00:00:00Z",
+				"summary", "Important: synthetic",
+				"affected", "package", "ecosystem", "Debian:12",
+				"name", i % 2 ? "not-installed" : p->source,
+				"ranges", "type", "ECOSYSTEM", "events",
+				"introduced", "0", "fixed", ver, "aliases",
+				"CVE-2026-0001");
+		if (!rec || json_array_append_new(arr, rec)) {
+			fprintf(stderr, "json_pack failed\n");
+			exit(1);
+		}
+	}
+	if ((fd = mkstemp(tmp)) < 0 || json_dumpfd(arr, fd, 0)) {
+		perror(tmp);
+		exit(1);
+	}
+	close(fd);
+	json_decref(arr);
+
+	tp_inv_problems_init(&pr);
+	t0 = now_s();
+	if (tp_advisory_db_new(&db, &err) ||
+	    tp_advisory_db_load(db, tmp, &pr, &err) || pr.n) {
+		fprintf(stderr, "advisory load: %s (%zu problems)\n", err.msg,
+			pr.n);
+		exit(1);
+	}
+	t1 = now_s();
+	for (r = 0; r < rounds; r++) {
+		struct tp_finding_list l = { 0 };
+
+		if (tp_advisory_match(&l, db, "Debian:12", &inst, &err)) {
+			fprintf(stderr, "advisory match: %s\n", err.msg);
+			exit(1);
+		}
+		nfind = l.n;
+		tp_finding_list_release(&l);
+	}
+	t2 = now_s();
+	printf("advisory load    %5zu records  %8.3f ms/load   match %zu packages "
+	       "-> %zu findings %8.3f ms/host\n",
+	       tp_advisory_db_count(db), (t1 - t0) * 1000, inst.n, nfind,
+	       (t2 - t1) * 1000 / rounds);
+	unlink(tmp);
+	tp_inv_problems_release(&pr);
+	tp_advisory_db_free(db);
+	tp_pkg_list_release(&inst);
 }
 
 static void bench_scan(const char *bin, int runs)
@@ -216,6 +310,7 @@ int main(int argc, char **argv)
 		return bench_cmd(argc, argv);
 
 	bench_parse(fixtures);
+	bench_advisory(fixtures);
 	bench_scan(bin, 5);
 	return 0;
 }

@@ -92,7 +92,11 @@ struct tp_advisory_db;
  * add more paths. A record with the id of one already loaded replaces it
  * when its "modified" is newer (a duplicate within one load is a problem).
  * Every problem is appended to problems with file and JSON path; a broken
- * record is skipped, the others stay. Returns 0 (even with problems: the
+ * record is skipped, the others stay; an invalid CVSS vector, an unknown
+ * range type or a version the ecosystem's scheme rejects drops only that
+ * piece (a range with such a version is dropped whole). Withdrawn records
+ * are skipped silently. In a directory, known_exploited_vulnerabilities.json
+ * is not read (it is KEV, see below). problems may be NULL. Returns 0 (even with problems: the
  * caller decides), TP_ENOTFOUND when path does not exist, TP_EIO,
  * TP_ENOMEM.
  */
@@ -133,8 +137,11 @@ struct tp_finding {
 	size_t nbinaries;
 	char *installed;	/* the version compared (source version for
 				   deb/apk ecosystems) */
-	char *fixed;		/* the first fixed version above installed, or
-				   NULL when the advisory names none */
+	char *fixed;		/* affected: the lowest fixed version above
+				   installed, or NULL when the advisory names
+				   none; not affected: the highest fixed
+				   version at or below installed (NULL when
+				   installed is past a last_affected) */
 	bool affected;		/* installed is vulnerable; false: the fix is
 				   already installed */
 	enum tp_severity severity;
@@ -156,9 +163,13 @@ void tp_finding_list_release(struct tp_finding_list *list);
  * Match every advisory for ecosystem (the host's, "Debian:12"; exact
  * string match) against the installed packages, appending one finding per
  * (advisory, package) where the package is installed: affected = true
- * when the installed version lies in a range or the versions list,
- * affected = false when a range of the advisory has a fixed version at or
- * below it (the fix is installed). Packages the advisory does not name, or
+ * when the installed version lies in a range or the versions list
+ * (ranges evaluated as the OSV schema's "Evaluation" section says: events
+ * sorted by version), affected = false when a range of the advisory has a
+ * fixed version at or below it or a last_affected below it (the fix is
+ * installed). The package is the source for deb and apk families (its
+ * source_version compared), the binary name for rpm ones; binaries of one
+ * source at different versions are each judged, the worst reported. Packages the advisory does not name, or
  * names with no range the installed version relates to, give nothing.
  * Versions compare exactly (dpkg, rpm or apk rules by ecosystem family);
  * an unparsable version in a record is skipped, never guessed. Output is
