@@ -170,10 +170,10 @@ stanza() {
 }
 
 release_sums() {
-	# $1 checksum tool, $2 suite dir; one " HASH SIZE PATH" per index
-	echo "$(printf '%s' "$1" | tr a-z A-Z | sed 's/SUM$//'):"
-	(cd "$2" && find main -type f | sort | while read -r f; do
-		printf ' %s %16s %s\n' "$($1 <"$f" | cut -d' ' -f1)" \
+	# $1 field, $2 checksum tool, $3 suite dir; " HASH SIZE PATH" lines
+	echo "$1:"
+	(cd "$3" && find main -type f | sort | while read -r f; do
+		printf ' %s %16s %s\n' "$($2 <"$f" | cut -d' ' -f1)" \
 			"$(stat -c %s "$f")" "$f"
 	done)
 }
@@ -211,8 +211,8 @@ index() {
 			echo "Architectures: $ARCHES"
 			echo "Components: main"
 			echo "Description: tidepatch test repository, suite $suite"
-			release_sums md5sum "$sd"
-			release_sums sha256sum "$sd"
+			release_sums MD5Sum md5sum "$sd"
+			release_sums SHA256 sha256sum "$sd"
 		} >"$sd/Release.new"
 		mv "$sd/Release.new" "$sd/Release"
 		# Strictly later than the last one (see Invariants).
@@ -222,7 +222,8 @@ index() {
 	done
 	# What the fleet installs at up: the "pre" versions still present.
 	printf '%s\n' "$PACKAGES" | while read -r name version suite _ _ pre; do
-		[ -n "$name" ] && [ "$pre" = pre ] || continue
+		[ -n "$name" ] || continue
+		[ "$pre" = pre ] || continue
 		[ -e "$repo/pool/$suite/${name}_${version}_all.deb" ] || continue
 		echo "$name=$version"
 	done >"$repo/preinstall"
