@@ -568,9 +568,12 @@ do_up() {
 	t0=$(now_ms)
 	mkdir -p "$d"
 	: >"$d/$MARKER"
-	trap 'rc=$?; trap - EXIT; if [ $rc != 0 ]; then
+	# up_rc, not rc: sh has no locals and do_down sets rc, which made
+	# a failed up exit 0 after tearing down.
+	up_rc=0
+	trap 'up_rc=$?; trap - EXIT; if [ $up_rc != 0 ]; then
 		say "up failed: tearing down $DIR"; do_down "$DIR" || true; fi
-		exit $rc' EXIT
+		exit $up_rc' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
