@@ -318,6 +318,8 @@ EOF
 # their own. apt's helpers and dpkg want /proc: it is mounted for this
 # step only (/dev/null is the image's own device node, see
 # base-image.sh). Hosts run apt without /proc, as scans always did.
+# There is no /dev/pts: Use-Pty=0 spares dpkg's log its "E: Can not
+# write log" (harmless: apt still exits 0).
 layer_repo() {
 	d=$1
 	r=$2
@@ -332,7 +334,8 @@ layer_repo() {
 	{
 		in_root "$r" apt-get -q -o APT::Update::Error-Mode=any update &&
 			in_root "$r" env DEBIAN_FRONTEND=noninteractive \
-				apt-get -q -y --no-install-recommends install "$@" &&
+				apt-get -q -y --no-install-recommends \
+				-o Dpkg::Use-Pty=0 install "$@" &&
 			in_root "$r" apt-get clean
 	} >"$d/layer/apt.log" 2>&1 || {
 		die "apt in the layer failed (the trap unmounts):" \
