@@ -202,3 +202,43 @@ void e2e_fleet_down(const char *dir)
 	e2e_sh(&r, cmd);
 	tp_cmd_result_release(&r);
 }
+
+void e2e_aptrepo_build(char *repo, size_t size)
+{
+	struct tp_cmd_result r;
+	char cmd[512];
+
+	snprintf(repo, size, "/tmp/tp-aptrepo-e2e-%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "sh tests/fleet/aptrepo.sh build %s 2>&1",
+		 repo);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "aptrepo build failed: %s", r.out.data);
+	tp_cmd_result_release(&r);
+}
+
+void e2e_aptrepo_remove(const char *repo)
+{
+	struct tp_cmd_result r;
+	char cmd[512];
+
+	if (!repo[0])
+		return;
+	/* --one-file-system: never through a host's bind of it */
+	snprintf(cmd, sizeof(cmd), "rm -rf --one-file-system '%s'", repo);
+	e2e_sh(&r, cmd);
+	tp_cmd_result_release(&r);
+}
+
+void e2e_fleet_up_repo(char *dir, size_t size, int nhosts, const char *repo)
+{
+	struct tp_cmd_result r;
+	char cmd[512];
+
+	snprintf(dir, size, "/tmp/tp-fleet-e2e-%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "sh tests/fleet/fleet.sh up %s --hosts %d --repo %s 2>&1",
+		 dir, nhosts, repo);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "fleet up failed: %s", r.out.data);
+	tp_cmd_result_release(&r);
+}

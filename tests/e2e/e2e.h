@@ -39,6 +39,21 @@ void e2e_fleet_up(char *dir, size_t size, int nhosts);
 void e2e_fleet_down(const char *dir);
 
 /*
+ * Build a fresh local apt repository (tests/fleet/aptrepo.sh build) in a
+ * directory of this process; its path goes to repo. e2e_aptrepo_remove
+ * removes it (safe to call always; after e2e_fleet_down).
+ */
+void e2e_aptrepo_build(char *repo, size_t size);
+void e2e_aptrepo_remove(const char *repo);
+
+/*
+ * Like e2e_fleet_up, but nhosts plain hosts only (no special ones), all
+ * using only the repository repo (fleet.sh up --repo): its base versions
+ * installed, its updates pending, the repository at /srv/tp-repo.
+ */
+void e2e_fleet_up_repo(char *dir, size_t size, int nhosts, const char *repo);
+
+/*
  * One "Inst" line of `apt-get -s dist-upgrade`, split by the test's own
  * minimal reading of the format (independent of src/pkg/pkg_apt.c).
  */

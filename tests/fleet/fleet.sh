@@ -1,7 +1,7 @@
 #!/bin/sh
 # fleet.sh - start and stop a fleet of real sshd hosts on loopback addresses
 #
-# Usage: sh tests/fleet/fleet.sh up DIR [--hosts N] [--special]
+# Usage: sh tests/fleet/fleet.sh up DIR [--hosts N] [--special] [--repo REPO]
 #        sh tests/fleet/fleet.sh down DIR
 #        sh tests/fleet/fleet.sh status DIR
 #
@@ -11,6 +11,12 @@
 #       adds the special hosts of tests/fleet/README.md. Writes
 #       DIR/inventory/hosts.json, DIR/inventory/known_hosts, DIR/ssh_config
 #       and DIR/client/id_ed25519, and prints DIR on stdout when ready.
+#       --repo REPO (a repository from aptrepo.sh build) makes every host
+#       use only that repository: REPO is bind-mounted read-only at
+#       /srv/tp-repo in each host, the Debian sources are replaced by its
+#       suites, and the shared layer installs REPO/preinstall and runs
+#       apt-get update once, so every host starts identical with the
+#       repository's updates pending.
 # down  stops everything started under DIR and removes DIR; safe to run
 #       after a partial or failed up, a killed test, or twice.
 #
@@ -29,7 +35,9 @@
 # removed); each host mounts lowerdir=DIR/layer/upper:IMAGE with its own
 # upper/work under DIR/hosts/NAME/, its host keys written into its upper
 # before the mount. Per-host sshd settings are -o options on the command
-# line, recorded in DIR/hosts/NAME/sshd.cmd.
+# line, recorded in DIR/hosts/NAME/sshd.cmd. With --repo, the repository
+# is a read-only bind mount on top of each host's overlay (and of the
+# layer's while it is built); down unmounts it first, deepest first.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd -P)
@@ -39,6 +47,8 @@ MARKER=.tidepatch-fleet
 MAX_HOSTS=239
 PARALLEL=${TP_FLEET_PARALLEL:-16}
 READY_TIMEOUT=20
+# Where --repo's repository appears inside every host.
+REPO_MNT=/srv/tp-repo
 
 # Special hosts: name, address, kind. 127.0.1.240.. stays clear of hNNN.
 JUMP_ADDR=127.0.1.240
@@ -63,7 +73,7 @@ die() {
 
 usage() {
 	cat >&2 <<EOF
-usage: $ME up DIR [--hosts N] [--special]
+usage: $ME up DIR [--hosts N] [--special] [--repo REPO]
        $ME down DIR
        $ME status DIR
 EOF
@@ -210,6 +220,19 @@ in_root() {
 	env -i PATH="$CHROOT_PATH" LC_ALL=C HOME=/root chroot "$root" "$@"
 }
 
+# Read-only bind of fleet $1's --repo repository at REPO_MNT in root $2
+# (a no-op without --repo). util-linux >= 2.27 makes "bind,ro" read-only
+# in one call; the probe makes sure of it.
+mount_repo() {
+	[ -s "$1/repo" ] || return 0
+	mkdir -p "$2$REPO_MNT"
+	mount -o bind,ro "$(cat "$1/repo")" "$2$REPO_MNT"
+	if touch "$2$REPO_MNT/.rw-probe" 2>/dev/null; then
+		rm -f "$2$REPO_MNT/.rw-probe"
+		die "$2$REPO_MNT: the bind mount is not read-only"
+	fi
+}
+
 mount_overlay() {
 	# $1 lowerdir list, $2 host dir (upper, work, root below it)
 	mkdir -p "$2/upper" "$2/work" "$2/root"
@@ -282,9 +305,43 @@ else
 fi
 EOF
 	chmod 0755 "$r/usr/local/bin/flood"
+	if [ -s "$d/repo" ]; then
+		layer_repo "$d" "$r"
+	fi
 	umount "$r"
 	rm -rf --one-file-system "$l/work"
 	rmdir "$l/root"
+}
+
+# Make the layer use only the --repo repository: sources, base versions
+# installed, lists fetched once, so hosts need no apt-get update of
+# their own. apt's helpers and dpkg want /proc: it is mounted for this
+# step only (/dev/null is the image's own device node, see
+# base-image.sh). Hosts run apt without /proc, as scans always did.
+# There is no /dev/pts: Use-Pty=0 spares dpkg's log its "E: Can not
+# write log" (harmless: apt still exits 0).
+layer_repo() {
+	d=$1
+	r=$2
+	mount_repo "$d" "$r"
+	rm -f "$r/etc/apt/sources.list" "$r"/etc/apt/sources.list.d/*
+	while read -r s; do
+		echo "deb [trusted=yes] file:$REPO_MNT $s main"
+	done <"$d/repo.suites" >"$r/etc/apt/sources.list.d/tidepatch.list"
+	mount -t proc proc "$r/proc"
+	# shellcheck disable=SC2046 # name=version words, checked in do_up
+	set -- $(cat "$d/repo.preinstall")
+	{
+		in_root "$r" apt-get -q -o APT::Update::Error-Mode=any update &&
+			in_root "$r" env DEBIAN_FRONTEND=noninteractive \
+				apt-get -q -y --no-install-recommends \
+				-o Dpkg::Use-Pty=0 install "$@" &&
+			in_root "$r" apt-get clean
+	} >"$d/layer/apt.log" 2>&1 || {
+		die "apt in the layer failed (the trap unmounts):" \
+			"$(tail -n 5 "$d/layer/apt.log")"
+	}
+	umount "$r/proc" "$r$REPO_MNT"
 }
 
 keygen() {
@@ -354,6 +411,7 @@ start_host() {
 		;;
 	esac
 	mount_overlay "$d/layer/upper:$image" "$hd"
+	mount_repo "$d" "$hd/root"
 	printf 'env -i PATH=%s %s chroot %s /usr/sbin/sshd' \
 		"$CHROOT_PATH" "$envs" "$hd/root" >"$hd/sshd.cmd"
 	printf " '%s'" "$@" >>"$hd/sshd.cmd"
@@ -474,6 +532,7 @@ do_up() {
 	d=$1
 	nhosts=$2
 	special=$3
+	repo=$4
 	[ "$(id -u)" = 0 ] || die "the fleet needs root (mount, chroot)"
 	for tool in ssh-keygen ssh mount umount chroot ss awk xargs find; do
 		command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
@@ -492,20 +551,43 @@ do_up() {
 	busy=$(ss -Hltn 'sport = :22' | awk '{ print $4 }' |
 		grep -E '^(0\.0\.0\.0|\*|127\.0\.[12]\.[0-9]+):22$' || true)
 	[ -z "$busy" ] || die "port 22 already in use on: $(oneline "$busy")"
+	if [ -n "$repo" ]; then
+		# Every suite of the repository is a source; their names and
+		# the preinstall words go unquoted into sources and argv.
+		suites=$(find "$repo/dists" -mindepth 2 -maxdepth 2 \
+			-name Release 2>/dev/null | awk -F/ '{ print $(NF-1) }' |
+			sort)
+		[ -n "$suites" ] || die "--repo $repo: no dists/*/Release"
+		[ -f "$repo/preinstall" ] || die "--repo $repo: no preinstall"
+		if printf '%s\n' "$suites" | grep -qv '^[A-Za-z0-9._-]*$' ||
+			grep -qv '^[A-Za-z0-9.+~:_-]*=[A-Za-z0-9.+~:_-]*$' \
+				"$repo/preinstall"; then
+			die "--repo $repo: unexpected suite or preinstall line"
+		fi
+	fi
 	image=$(sh "$HERE/base-image.sh" --path) || die "no base image"
 	[ -d "$image" ] || die "no base image at $image"
 
 	t0=$(now_ms)
 	mkdir -p "$d"
 	: >"$d/$MARKER"
-	trap 'rc=$?; trap - EXIT; if [ $rc != 0 ]; then
+	# up_rc, not rc: sh has no locals and do_down sets rc, which made
+	# a failed up exit 0 after tearing down.
+	up_rc=0
+	trap 'up_rc=$?; trap - EXIT; if [ $up_rc != 0 ]; then
 		say "up failed: tearing down $DIR"; do_down "$DIR" || true; fi
-		exit $rc' EXIT
+		exit $up_rc' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
 	mkdir -p "$d/hosts" "$d/inventory" "$d/client" "$d/bin" "$d/layer"
 	echo "$image" >"$d/image"
+	if [ -n "$repo" ]; then
+		echo "$repo" >"$d/repo"
+		# What the layer uses, as it was at up.
+		cp "$repo/preinstall" "$d/repo.preinstall"
+		printf '%s\n' "$suites" >"$d/repo.suites"
+	fi
 
 	i=1
 	: >"$d/hosts.tsv"
@@ -543,6 +625,7 @@ up=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 hosts=$nhosts
 special=$special
 image=$image
+repo=$repo
 ms_layer=$((t1 - t0))
 ms_start=$((t2 - t1))
 ms_ready=$((t3 - t2))
@@ -579,6 +662,7 @@ case "$cmd" in
 up)
 	nhosts=10
 	special=0
+	repo=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--hosts)
@@ -594,6 +678,15 @@ up)
 			special=1
 			shift
 			;;
+		--repo)
+			[ $# -ge 2 ] || usage
+			repo=$2
+			shift 2
+			;;
+		--repo=*)
+			repo=${1#--repo=}
+			shift
+			;;
 		*) usage ;;
 		esac
 	done
@@ -601,7 +694,15 @@ up)
 	'' | *[!0-9]*) die "--hosts wants a number" ;;
 	esac
 	[ "$nhosts" -le $MAX_HOSTS ] || die "--hosts: at most $MAX_HOSTS"
-	do_up "$DIR" "$nhosts" "$special"
+	if [ -n "$repo" ]; then
+		[ -d "$repo" ] || die "--repo: no directory $repo"
+		repo=$(cd "$repo" && pwd -P)
+		case "$repo" in
+		*[!A-Za-z0-9/._-]*) die "unsuitable --repo directory: $repo" ;;
+		"$DIR" | "$DIR"/*) die "--repo must be outside the fleet directory" ;;
+		esac
+	fi
+	do_up "$DIR" "$nhosts" "$special" "$repo"
 	;;
 down)
 	[ $# = 0 ] || usage
