@@ -151,6 +151,28 @@ Test(playbook, every_example_in_playbooks_loads_without_a_problem)
 	cr_assert(security_only, "playbooks/security-only.json is missing");
 }
 
+Test(playbook, the_annotated_example_of_the_man_page_is_valid)
+{
+	static const char bd[] = ".Bd -literal -offset indent\n";
+	struct tp_playbook *pb = NULL;
+	char *page, *start, *end, *got;
+
+	to_fixtures();
+	page = tp_test_fixture("../../man/tidepatch-playbook.5", NULL);
+	cr_assert_not_null(start = strstr(page, "A complete playbook"));
+	cr_assert_not_null(start = strstr(start, bd));
+	start += sizeof(bd) - 1;
+	cr_assert_not_null(end = strstr(start, "\n.Ed\n"));
+	cr_assert_eq(load_text("man-example.json", start,
+			       (size_t)(end - start), &pb, &got),
+		     0, "%s", got);
+	cr_assert_str_eq(pb->name, "web-canary");
+	cr_assert_eq(pb->nwaves, 4);
+	tp_playbook_free(pb);
+	free(got);
+	free(page);
+}
+
 Test(playbook, applies_every_default_to_a_minimal_playbook)
 {
 	struct tp_playbook *pb = load_ok("playbook/valid/minimal.json");
