@@ -22,6 +22,8 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "scan", cmd_scan, "report installed packages and pending updates" },
+	{ "report", cmd_report, "compliance report: what is missing, how bad, "
+	  "by when" },
 	{ "exec", cmd_exec, "run a command on many hosts over SSH" },
 	{ "hostkeys", cmd_hostkeys, "collect hosts' SSH keys into known_hosts" },
 	{ "inventory", cmd_inventory, "list, show and check the inventory" },

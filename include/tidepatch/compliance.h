@@ -209,6 +209,9 @@ int tp_comp_evaluate_host(struct tp_comp_host *out, const char *name,
 			  const struct tp_policy *p, json_t *first_seen,
 			  time_t now, struct tp_err *err);
 
+/* Free what h holds and zero it (h itself is the caller's). */
+void tp_comp_host_release(struct tp_comp_host *h);
+
 /* Add a host (ownership moves into r) and count it in the totals. */
 int tp_comp_report_add(struct tp_comp_report *r, struct tp_comp_host *h,
 		       struct tp_err *err);

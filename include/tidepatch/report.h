@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "tidepatch/advisory.h"
 #include "tidepatch/buf.h"
 #include "tidepatch/scan.h"
 
@@ -26,6 +27,13 @@ json_t *tp_report_scan_json(const struct tp_scan_result *res, size_t n,
 /* One result's host object, as it appears in the "hosts" array. */
 json_t *tp_report_scan_host_json(const struct tp_scan_result *res,
 				 struct tp_err *err);
+
+/*
+ * The "findings" array a scan document carries per host when advisories
+ * were loaded: what tp_advisory_match found (tidepatch-scan(1)).
+ */
+json_t *tp_report_findings_json(const struct tp_finding_list *list,
+				struct tp_err *err);
 
 struct tp_table_style {
 	bool color;	/* ANSI colours (the CLI decides: TTY, --color, NO_COLOR) */

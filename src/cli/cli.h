@@ -159,6 +159,80 @@ struct tp_cli_ssh {
 	{ TP_OPT_STRING, 'F', NULL, &(ss).ssh_config, "<file>",               \
 	  "ssh_config to read (default ~/.ssh/config; none: no file)" }
 
+/* ---- compliance: advisories, policy, results (comp.c) ---- */
+
+struct tp_cli_comp {
+	const char *advisories;	/* --advisories; NULL: <root>/advisories */
+	const char *kev;	/* --kev; NULL: <advisories>/known_exploited_
+				   vulnerabilities.json when it exists */
+	const char *policy;	/* --policy; NULL: <root>/policy.json */
+	const char *results;	/* --results; NULL: <root>/results */
+	const char *fail_on;	/* --fail-on */
+	bool no_save;		/* --no-save */
+};
+
+#define TP_CLI_COMP_INIT { NULL, NULL, NULL, NULL, NULL, false }
+
+/*
+ * Where advisories, the policy and results are looked for, and the CI
+ * gate. <root> is the directory the inventory is in (tidepatch-report(1),
+ * FILES). save adds --results and --no-save, which only scan has.
+ */
+#define TP_CLI_COMP_OPTIONS(cc)                                               \
+	{ TP_OPT_STRING, 0, "advisories", &(cc).advisories, "<path>",         \
+	  "OSV advisories: file or directory (default: advisories/ beside "   \
+	  "the inventory)" },                                                  \
+	{ TP_OPT_STRING, 0, "kev", &(cc).kev, "<file>",                       \
+	  "known-exploited list, CISA KEV JSON (default: in the advisories)" },\
+	{ TP_OPT_STRING, 0, "policy", &(cc).policy, "<file>",                 \
+	  "policy file (default: policy.json beside the inventory)" },        \
+	{ TP_OPT_STRING, 0, "results", &(cc).results, "<dir>",                \
+	  "results directory (default: results/ beside the inventory)" },     \
+	{ TP_OPT_STRING, 0, "fail-on", &(cc).fail_on, "<level>",              \
+	  "exit 1 when a fix is missing at critical, important, moderate "    \
+	  "or low severity or above, or overdue" }
+
+/* What comp.c set up from struct tp_cli_comp. */
+struct tp_cli_compctx {
+	struct tp_advisory_db *db;	/* NULL: no advisory data */
+	struct tp_policy *policy;
+	char *results_dir;		/* NULL: results are not kept */
+	int fail_sev;			/* enum tp_severity, or -1 */
+	bool fail_overdue;
+};
+
+/*
+ * Load what cc names, defaults relative to the inventory path inv_path
+ * (NULL: the current directory, and results are kept only with
+ * --results). keep_results: this command writes results (scan) unless
+ * --no-save. Returns -1, or an exit status after printing why.
+ */
+struct tp_comp_report;
+int tp_cli_comp_setup(const struct tp_cli *cli, const struct tp_cli_comp *cc,
+		      const char *inv_path, bool keep_results,
+		      struct tp_cli_compctx *ctx);
+void tp_cli_comp_release(struct tp_cli_compctx *ctx);
+/* Does the report trip --fail-on? */
+bool tp_cli_comp_fails(const struct tp_cli_compctx *ctx,
+		       const struct tp_comp_report *r);
+/* One line on stderr: what is missing, by severity, and how much is
+ * overdue. */
+void tp_cli_comp_summary(const struct tp_cli *cli,
+			 const struct tp_cli_compctx *ctx,
+			 const struct tp_comp_report *r);
+
+/*
+ * Load the inventory (NULL: inventory/) and select hosts by patterns and
+ * limit, for commands that do not connect. Returns -1 with *inv_out and
+ * *idx_out (indexes into inv->hosts; caller frees) set, or an exit status
+ * after printing why.
+ */
+struct tp_inventory;
+int tp_cli_select_hosts(const struct tp_cli *cli, const char *inventory,
+			const char *limit, char **patterns, size_t npatterns,
+			struct tp_inventory **inv_out, size_t **idx_out,
+			size_t *n_out);
+
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
 
@@ -192,6 +266,7 @@ enum tp_become_mode {
 typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
 
 int cmd_scan(struct tp_cli *cli, int argc, char **argv);
+int cmd_report(struct tp_cli *cli, int argc, char **argv);
 int cmd_exec(struct tp_cli *cli, int argc, char **argv);
 int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv);
 int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);

@@ -77,6 +77,19 @@ static int load_and_select(const struct tp_cli *cli,
 	return -1;
 }
 
+int tp_cli_select_hosts(const struct tp_cli *cli, const char *inventory,
+			const char *limit, char **patterns, size_t npatterns,
+			struct tp_inventory **inv_out, size_t **idx_out,
+			size_t *n_out)
+{
+	struct tp_cli_ssh ss = TP_CLI_SSH_INIT;
+
+	ss.inventory = inventory;
+	ss.limit = limit;
+	return load_and_select(cli, &ss, patterns, npatterns, inv_out, idx_out,
+			       n_out);
+}
+
 /*
  * What each spec's borrowed strings point into, stored after the specs
  * (one block): the host's ssh_config settings, and its jump chain with

@@ -98,6 +98,36 @@ static json_t *held_json(const struct tp_pkg_list *pkgs, bool broken)
 	return a;
 }
 
+/*
+ * Every installed package as [name, arch, version, source,
+ * source_version], source and source_version null when they equal name
+ * and version: compact, since a host has hundreds, and enough to match
+ * advisories again later without rescanning.
+ */
+static json_t *installed_json(const struct tp_pkg_list *pkgs)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < pkgs->n; i++) {
+		const struct tp_pkg *p = &pkgs->items[i];
+		bool same_src = !p->source || !strcmp(p->source, p->name);
+		bool same_ver = !p->source_version ||
+				!strcmp(p->source_version, p->version);
+
+		if (json_array_append_new(a, json_pack("[s, s?, s, s?, s?]",
+				p->name, p->arch, p->version,
+				same_src ? NULL : p->source,
+				same_ver ? NULL : p->source_version))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *strings_json(char *const *v, size_t n)
 {
 	json_t *a = json_array();
@@ -155,7 +185,8 @@ json_t *tp_report_scan_host_json(const struct tp_scan_result *res,
 	    set(h, "reboot_required", json_boolean(res->reboot_required)) ||
 	    set(h, "reboot_required_packages",
 		strings_json(res->reboot_pkgs, res->n_reboot_pkgs)) ||
-	    set(h, "kernel", k))
+	    set(h, "kernel", k) ||
+	    set(h, "installed", installed_json(&res->installed)))
 		goto nomem;
 	return h;
 nomem:
@@ -187,5 +218,37 @@ nomem:
 	json_decref(hosts);
 	json_decref(doc);
 	tp_err_set(err, TP_ENOMEM, "out of memory building the scan report");
+	return NULL;
+}
+
+json_t *tp_report_findings_json(const struct tp_finding_list *list,
+				struct tp_err *err)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (!a)
+		goto nomem;
+	for (i = 0; list && i < list->n; i++) {
+		const struct tp_finding *f = &list->items[i];
+		json_t *o = json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:b, s:s, "
+				      "s:b, s:o, s:s?}",
+				      "advisory", f->advisory, "package",
+				      f->package, "binaries",
+				      strings_json(f->binaries, f->nbinaries),
+				      "installed", f->installed, "fixed",
+				      f->fixed, "affected", f->affected,
+				      "severity", tp_severity_name(f->severity),
+				      "exploited", f->exploited, "cves",
+				      strings_json(f->cves, f->ncves),
+				      "summary", f->summary);
+
+		if (!o || json_array_append_new(a, o))
+			goto nomem;
+	}
+	return a;
+nomem:
+	json_decref(a);
+	tp_err_set(err, TP_ENOMEM, "out of memory building the findings");
 	return NULL;
 }
