@@ -210,7 +210,9 @@ bool tp_cli_comp_fails(const struct tp_cli_compctx *ctx,
 			       r->by_state_severity[TP_COMP_MISSING_OVERDUE][4] > 0;
 	if (ctx->fail_sev < 0)
 		return false;
-	for (sev = ctx->fail_sev; sev <= TP_SEV_CRITICAL; sev++)
+	/* "low" means anything missing, so it includes what nobody rated */
+	for (sev = ctx->fail_sev == TP_SEV_LOW ? TP_SEV_UNKNOWN : ctx->fail_sev;
+	     sev <= TP_SEV_CRITICAL; sev++)
 		if (r->by_state_severity[TP_COMP_MISSING][sev] ||
 		    r->by_state_severity[TP_COMP_MISSING_OVERDUE][sev])
 			return true;
