@@ -495,11 +495,13 @@ Test(policy, severity_sets_the_starting_priority)
 	} t[] = {
 		{ TP_SEV_CRITICAL, TP_PRIO_EMERGENCY,
 		  "severity critical -> emergency" },
-		{ TP_SEV_IMPORTANT, TP_PRIO_HIGH, "severity important -> high" },
+		{ TP_SEV_IMPORTANT, TP_PRIO_HIGH,
+		  "severity important -> high" },
 		{ TP_SEV_MODERATE, TP_PRIO_MEDIUM,
 		  "severity moderate -> medium" },
 		{ TP_SEV_LOW, TP_PRIO_LOW, "severity low -> low" },
-		{ TP_SEV_UNKNOWN, TP_PRIO_MEDIUM, "severity unknown -> medium" },
+		{ TP_SEV_UNKNOWN, TP_PRIO_MEDIUM,
+		  "severity unknown -> medium" },
 	};
 	struct tp_policy p;
 	char why[TP_PRIO_WHY_MAX];
