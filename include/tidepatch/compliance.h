@@ -147,7 +147,7 @@ struct tp_comp_item {
 	enum tp_severity severity;
 	bool exploited;
 	enum tp_priority priority;
-	char *priority_why;	/* "important; raised: exposure internet" */
+	char *priority_why;	/* "severity important -> high; raised: ..." */
 	char *first_seen;	/* RFC 3339 UTC; NULL for installed items */
 	char *deadline;		/* first_seen + the policy's deadline */
 	enum tp_compliance state;
