@@ -11,6 +11,7 @@
 #define TIDEPATCH_SSH_H
 
 #include "tidepatch/loop.h"
+#include "tidepatch/resolve.h"
 #include "tidepatch/transport.h"
 
 enum tp_ssh_phase {
@@ -26,7 +27,7 @@ enum tp_ssh_phase {
 /* All strings are borrowed for the life of the connection. */
 struct tp_ssh_target {
 	const char *name;	/* for messages: the inventory name */
-	const char *address;	/* IPv4 address or host name; known_hosts
+	const char *address;	/* IPv4/IPv6 address or name; known_hosts
 				   is checked for it as written */
 	int port;
 	const char *user;
@@ -56,6 +57,9 @@ struct tp_ssh_target {
 	 * opened on the jump host's session. NULL: connect directly.
 	 */
 	struct tp_ssh_conn *via;
+	/* The address, resolved (tp_resolve_many), or NULL to resolve
+	 * address here. Ignored with via: the jump host resolves it. */
+	const struct tp_addr *addr;
 };
 
 struct tp_ssh_conn;

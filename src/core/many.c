@@ -13,7 +13,13 @@
  * freed when the last host behind it has finished (a count of hosts
  * still to come), so the loop ends when the work does. Jump sessions do
  * not count against `parallel`: that limits the hosts being worked on.
+ *
+ * Names are resolved before the loop starts, all at once and within the
+ * longest connect timeout (tp_resolve_many), so a dead DNS server costs
+ * one deadline for the run, not one per host in turn.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +35,7 @@ struct jump {
 	const struct tp_ssh_target *t;	/* borrowed from the first host */
 	struct tp_ssh_conn *conn;	/* NULL until first needed */
 	size_t users;			/* hosts behind it not yet finished */
+	struct tp_addr addr;		/* first hops only */
 };
 
 struct slot {
@@ -36,6 +43,7 @@ struct slot {
 	size_t i;
 	struct tp_ssh_conn *conn;
 	struct jump *jump;		/* the last hop, or NULL */
+	struct tp_addr addr;		/* hosts without a jump */
 };
 
 struct many {
@@ -108,6 +116,7 @@ static int jump_open(struct many *m, struct jump *j, struct tp_err *err)
 		return rc;
 	t = *j->t;
 	t.via = j->parent ? j->parent->conn : NULL;
+	t.addr = j->parent ? NULL : &j->addr;
 	return tp_ssh_tunnel_start(&j->conn, m->loop, &t, err);
 }
 
@@ -125,6 +134,68 @@ static void host_finished(struct many *m, size_t i)
 }
 
 static void start_more(struct many *m);
+
+static void set_port(struct tp_addr *a, int port)
+{
+	if (a->error)
+		return;
+	if (a->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+}
+
+/*
+ * Resolve every address the run connects to directly: hosts without a
+ * jump, and the first hop of every chain (the hops after it are
+ * resolved by the hop before, as ssh -J does).
+ */
+static int resolve_all(struct many *m, struct tp_err *err)
+{
+	const char **names = NULL;
+	struct tp_addr *got = NULL;
+	struct jump *j;
+	size_t n = 0, i, k;
+	int timeout = 0, rc;
+
+	for (j = m->jumps; j; j = j->next)
+		n += !j->parent;
+	names = calloc(m->n + n + 1, sizeof(*names));
+	got = calloc(m->n + n + 1, sizeof(*got));
+	if (!names || !got) {
+		free(names);
+		free(got);
+		return tp_err_set(err, TP_ENOMEM, "out of memory");
+	}
+	n = 0;
+	for (i = 0; i < m->n; i++)
+		if (!m->slots[i].jump && !m->hosts[i].refuse_code) {
+			names[n++] = m->hosts[i].ssh.address;
+			if (m->hosts[i].ssh.connect_timeout_ms > timeout)
+				timeout = m->hosts[i].ssh.connect_timeout_ms;
+		}
+	for (j = m->jumps; j; j = j->next)
+		if (!j->parent) {
+			names[n++] = j->t->address;
+			if (j->t->connect_timeout_ms > timeout)
+				timeout = j->t->connect_timeout_ms;
+		}
+	rc = tp_resolve_many(got, names, n, 0, AF_UNSPEC,
+			     timeout ? timeout : 10000, err);
+	for (i = 0, k = 0; !rc && i < m->n; i++)
+		if (!m->slots[i].jump && !m->hosts[i].refuse_code) {
+			m->slots[i].addr = got[k++];
+			set_port(&m->slots[i].addr, m->hosts[i].ssh.port);
+		}
+	for (j = m->jumps; !rc && j; j = j->next)
+		if (!j->parent) {
+			j->addr = got[k++];
+			set_port(&j->addr, j->t->port);
+		}
+	free(names);
+	free(got);
+	return rc;
+}
 
 static void on_done(struct tp_ssh_conn *conn, int rc, struct tp_cmd_result *res,
 		    const struct tp_err *err, void *payload)
@@ -180,6 +251,7 @@ static void start_more(struct many *m)
 		t = h->ssh;
 		if (!jump_open(m, s->jump, &err)) {
 			t.via = s->jump ? s->jump->conn : NULL;
+			t.addr = s->jump ? NULL : &s->addr;
 			if (!tp_ssh_conn_start(&s->conn, m->loop, &t, cmd, &ro,
 					       on_done, s, &err)) {
 				m->active++;
@@ -206,7 +278,8 @@ int tp_many_run(const struct tp_host_spec *hosts, size_t n, int parallel,
 	m.slots = calloc(n ? n : 1, sizeof(*m.slots));
 	if (!m.slots)
 		return tp_err_set(err, TP_ENOMEM, "out of memory");
-	if ((rc = plan_jumps(&m, err)) || (rc = tp_loop_new(&m.loop, err)))
+	if ((rc = plan_jumps(&m, err)) || (rc = resolve_all(&m, err)) ||
+	    (rc = tp_loop_new(&m.loop, err)))
 		goto out;
 	start_more(&m);
 	rc = tp_loop_run(m.loop, err);

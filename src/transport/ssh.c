@@ -762,7 +762,7 @@ static void on_connect_failed(struct tp_loop *loop, uint64_t id,
 	(void)loop;
 	(void)id;
 	c->timer = 0;
-	if (c->resolve_error)
+	if (c->resolve_error[0])
 		fail(c, TP_ECONNECT, "cannot resolve %s: %s", c->t.address,
 		     c->resolve_error);
 	else
@@ -804,35 +804,6 @@ static int set_command(struct tp_ssh_conn *c, const char *cmdline,
 	return 0;
 }
 
-/*
- * Resolve t->address into *sin (port set), or say why not in *why.
- * NEEDSWORK: getaddrinfo blocks the loop; fine for /etc/hosts and a local
- * resolver, not for a slow DNS. IPv4 only for now.
- */
-static int resolve(struct sockaddr_in *sin, const struct tp_ssh_target *t,
-		   const char **why)
-{
-	struct addrinfo hints, *ai = NULL;
-	int g;
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)t->port);
-	if (inet_pton(AF_INET, t->address, &sin->sin_addr) == 1)
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	g = getaddrinfo(t->address, NULL, &hints, &ai);
-	if (g || !ai) {
-		*why = gai_strerror(g ? g : EAI_NONAME);
-		return -1;
-	}
-	sin->sin_addr = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 /* Report a connection failure found before the loop ran, from the loop. */
 static int fail_from_loop(struct tp_ssh_conn *c, struct tp_err *err)
 {
@@ -840,17 +811,36 @@ static int fail_from_loop(struct tp_ssh_conn *c, struct tp_err *err)
 				 err);
 }
 
-/* Open the TCP connection (non-blocking) and watch it. */
+/*
+ * Open the TCP connection (non-blocking) and watch it. The address comes
+ * resolved with the target (tp_many_run resolves a run's names all at
+ * once); without one it is resolved here, which can block for up to the
+ * connect timeout on a name: fine for one host, not for many.
+ */
 static int start_tcp(struct tp_ssh_conn *c, struct tp_err *err)
 {
-	struct sockaddr_in sin;
+	const struct tp_addr *a = c->t.addr;
+	int rc;
 
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!a) {
+		const char *name = c->t.address;
+
+		if ((rc = tp_resolve_many(&c->addr, &name, 1, c->t.port,
+					  AF_UNSPEC, c->t.connect_timeout_ms,
+					  err)))
+			return rc;
+		a = &c->addr;
+	}
+	if (a->error) {
+		snprintf(c->resolve_error, sizeof(c->resolve_error), "%s",
+			 a->why);
+		return fail_from_loop(c, err);
+	}
+	c->fd = socket(a->ss.ss_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return tp_err_sys(err, TP_ESYS, errno, "%s: socket", c->t.name);
-	if (resolve(&sin, &c->t, &c->resolve_error))
-		return fail_from_loop(c, err);
-	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
+	if (connect(c->fd, (const struct sockaddr *)&a->ss, a->len) < 0 &&
 	    errno != EINPROGRESS) {
 		/* refused at once: report it from the loop, never from here */
 		c->connect_errno = errno;

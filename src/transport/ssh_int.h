@@ -10,6 +10,7 @@
 
 #include <libssh2.h>
 
+#include "tidepatch/resolve.h"
 #include "tidepatch/ssh.h"
 
 struct tp_ssh_stream;
@@ -42,7 +43,8 @@ struct tp_ssh_conn {
 	void *payload;
 	int exec_rc;		/* set when the command fails mid-way */
 	int connect_errno;	/* connect() failed at once with this */
-	const char *resolve_error; /* the name did not resolve: why */
+	char resolve_error[128]; /* the name did not resolve: why */
+	struct tp_addr addr;	/* resolved here when the target had none */
 	LIBSSH2_AGENT *agent;	/* when authenticating with ssh-agent */
 	struct libssh2_agent_publickey *agent_id; /* key being tried */
 	int agent_tried;	/* keys offered so far */
