@@ -230,10 +230,12 @@ static void unreachable_case(struct xw *w, const struct tp_comp_host *h)
 
 static void property(struct xw *w, const char *name, const char *value)
 {
+	if (!value)
+		return;
 	raw(w, "      <property name=\"");
 	raw(w, name);
 	raw(w, "\" value=\"");
-	nz_attr(w, value, "");
+	attr(w, value);
 	raw(w, "\"/>\n");
 }
 

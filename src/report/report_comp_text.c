@@ -69,42 +69,49 @@ static bool is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
 }
 
-/* XML 1.0 Char production, minus the discouraged controls (DEL, C1):
+/* The XML 1.0 Char production (surrogates never decode; U+FFFE and
+ * U+FFFF are caught before), minus the discouraged controls DEL and C1:
  * allowed, but a CI log viewer may act on them. */
 static bool xml_ok(uint32_t cp)
 {
-	if (cp == 0x9 || cp == 0xa || cp == 0xd)
-		return true;
-	if (is_control(cp))
-		return false;
-	return cp != 0xfffe && cp != 0xffff;
+	return cp == 0x9 || cp == 0xa || cp == 0xd || !is_control(cp);
 }
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd";	/* U+FFFD */
 
 /* Markdown and GitLab act on these inline (emphasis, code, links,
  * tables, strikethrough, references, mentions, math); a backslash before
- * ASCII punctuation makes it literal in CommonMark. */
-static const char MD_PUNCT[] = "\\`*_{}[]()#+!|~@$^:";
+ * ASCII punctuation makes it literal in CommonMark. Data never starts a
+ * line, so line-start syntax (- + 1. >) needs nothing. */
+static const char MD_PUNCT[] = "\\`*_{}[]()#!|~@$^";
 
+/* U+FFFE and U+FFFF: XML forbids them and no format wants them. */
+static bool nonchar(uint32_t cp)
+{
+	return cp == 0xfffe || cp == 0xffff;
+}
+
+/* Write the character <s, len> (code point cp; ok false: invalid, to be
+ * replaced) for mode. */
 static int put_char(struct tp_buf *out, const unsigned char *s, size_t len,
-		    uint32_t cp, enum tp_rc_esc mode, struct tp_err *err)
+		    uint32_t cp, bool ok, enum tp_rc_esc mode,
+		    struct tp_err *err)
 {
 	const char *ent = NULL;
 	char ref[16];
 
 	switch (mode) {
 	case TP_RC_UTF8:
-		if (!len)
+		if (!ok)
 			return tp_buf_puts(out, REPLACEMENT, err);
 		break;
 	case TP_RC_TERM:
-		if (!len || is_control(cp))
+		if (!ok || is_control(cp))
 			return tp_buf_puts(out, "?", err);
 		break;
 	case TP_RC_XML_TEXT:
 	case TP_RC_XML_ATTR:
-		if (!len || !xml_ok(cp))
+		if (!ok || !xml_ok(cp))
 			return tp_buf_puts(out, REPLACEMENT, err);
 		switch (cp) {
 		case '&': ent = "&amp;"; break;
@@ -127,7 +134,7 @@ static int put_char(struct tp_buf *out, const unsigned char *s, size_t len,
 			return tp_buf_puts(out, ent, err);
 		break;
 	case TP_RC_MD:
-		if (!len)
+		if (!ok)
 			return tp_buf_puts(out, REPLACEMENT, err);
 		if (is_control(cp))
 			return tp_buf_puts(out, " ", err);
@@ -157,8 +164,9 @@ int tp_rc_put_text(struct tp_buf *out, const char *s, enum tp_rc_esc mode,
 	while (p && *p && !rc) {
 		uint32_t cp = 0xfffd;
 		size_t len = utf8_decode(p, &cp);
+		bool ok = len && !nonchar(cp);
 
-		rc = put_char(out, p, len, cp, mode, err);
+		rc = put_char(out, p, len, cp, ok, mode, err);
 		p += len ? len : 1;
 	}
 	return rc;
