@@ -50,8 +50,8 @@ bool tp_rc_fix_absent(enum tp_compliance state);
 bool tp_rc_missing(enum tp_compliance state);
 
 /* Host indexes in display order: hosts with an overdue item first, then
- * the others, each part in inventory order. Caller frees; NULL when out
- * of memory (or when there are no hosts: then check r->nhosts). */
+ * the others, each part in inventory order. Caller frees; NULL only when
+ * out of memory (an empty report gets a non-NULL empty array). */
 size_t *tp_rc_host_order(const struct tp_comp_report *r);
 
 /* Per host: missing items (tp_rc_missing) by severity, and overdue. */

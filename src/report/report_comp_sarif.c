@@ -23,6 +23,7 @@
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SECURITY_UPDATE_RULE "tidepatch/security-update"
+#define NO_SEVERITIES "no advisory data loaded: severities are unknown"
 
 static int set(json_t *obj, const char *key, json_t *val)
 {
@@ -260,7 +261,7 @@ static json_t *invocation_json(const struct tp_comp_report *r)
 	if (!r->severities_known &&
 	    json_array_append_new(notes, json_pack("{s:s, s:o}", "level",
 						   "warning", "message",
-						   text_msg("no advisory data loaded: severities are unknown"))))
+						   text_msg(NO_SEVERITIES))))
 		goto fail;
 	for (i = 0; i < r->nhosts; i++) {
 		const struct tp_comp_host *h = &r->hosts[i];

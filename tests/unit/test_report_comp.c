@@ -458,6 +458,64 @@ Test(report_comp, count_group_counts_the_items_of_member_hosts)
 	tp_comp_report_release(&r);
 }
 
+/* ---- every writer ---- */
+
+static const writer_fn WRITERS[] = {
+	tp_report_comp_json, tp_report_comp_junit, tp_report_comp_sarif,
+	tp_report_comp_markdown,
+};
+
+Test(report_comp, writers_accept_an_empty_report)
+{
+	struct tp_comp_report r;
+	char *xml, *sarif, *file, *out = NULL, *t;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < sizeof(WRITERS) / sizeof(WRITERS[0]); i++)
+		free(render(WRITERS[i], &r));
+	t = table(&r, false);
+	cr_assert_not_null(strstr(t, "\ntotal "), "%s", t);
+	free(t);
+	xml = render(tp_report_comp_junit, &r);
+	file = write_temp(xml, ".xml");
+	cr_assert_eq(xmllint_schema(file, &out), 0, "%s\n%s", out, xml);
+	unlink(file);
+	free(file);
+	free(out);
+	out = NULL;
+	sarif = render(tp_report_comp_sarif, &r);
+	file = write_temp(sarif, ".sarif");
+	cr_assert_eq(sarif_validate(file, &out), 0, "%s\n%s", out, sarif);
+	unlink(file);
+	free(file);
+	free(out);
+	free(xml);
+	free(sarif);
+}
+
+Test(report_comp, writers_stop_at_the_buffer_maximum)
+{
+	struct tp_comp_report r;
+	struct tp_table_style style = { false };
+	struct tp_buf b;
+	struct tp_err err;
+	size_t i;
+
+	sample(&r);
+	for (i = 0; i < sizeof(WRITERS) / sizeof(WRITERS[0]); i++) {
+		tp_buf_init(&b, 200);
+		cr_assert_eq(WRITERS[i](&b, &r, &err), TP_ETOOBIG, "writer %zu",
+			     i);
+		cr_assert_leq(b.len, 200);
+		tp_buf_release(&b);
+	}
+	tp_buf_init(&b, 200);
+	cr_assert_eq(tp_report_comp_table(&b, &r, &style, &err), TP_ETOOBIG);
+	tp_buf_release(&b);
+	tp_comp_report_release(&r);
+}
+
 /* ---- table ---- */
 
 Test(report_comp, table_puts_hosts_with_overdue_fixes_first)
