@@ -5,12 +5,12 @@
 # Build: compiler, pkg-config and the -dev packages of the five libraries.
 # Test:  debootstrap (the chroot image the e2e tests scan), openssh for the
 #        test fleet, rpm (cross-checks rpm version comparison), mandoc (man
-#        page lint), libxml2-utils (report validation).
+#        page lint), libxml2-utils python3-jsonschema (report validation).
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev procps
 libssh2-1-dev libssl-dev libjansson-dev libgit2-dev libcriterion-dev
-debootstrap openssh-server openssh-client rpm mandoc libxml2-utils
+debootstrap openssh-server openssh-client rpm mandoc libxml2-utils python3-jsonschema
 ca-certificates"
 
 missing=""

@@ -45,27 +45,6 @@ static int dup_strs(char ***out, size_t *nout, char *const *v, size_t n)
 	return 0;
 }
 
-static void item_clear(struct tp_comp_item *it)
-{
-	size_t i;
-
-	free(it->advisory);
-	free(it->package);
-	for (i = 0; i < it->nbinaries; i++)
-		free(it->binaries[i]);
-	free(it->binaries);
-	free(it->installed);
-	free(it->fixed);
-	free(it->summary);
-	for (i = 0; i < it->ncves; i++)
-		free(it->cves[i]);
-	free(it->cves);
-	free(it->priority_why);
-	free(it->first_seen);
-	free(it->deadline);
-	free(it->note);
-}
-
 static struct tp_comp_item *push_item(struct tp_comp_host *h)
 {
 	struct tp_comp_item *v;
@@ -287,24 +266,6 @@ static int prune_seen(json_t *seen, const struct tp_comp_host *out)
 			return -1;
 	}
 	return 0;
-}
-
-void tp_comp_host_release(struct tp_comp_host *h)
-{
-	size_t i;
-
-	free(h->name);
-	free(h->scanned_at);
-	free(h->error_code);
-	free(h->error_message);
-	free(h->ecosystem);
-	for (i = 0; i < h->ngroups; i++)
-		free(h->groups[i]);
-	free(h->groups);
-	for (i = 0; i < h->nitems; i++)
-		item_clear(&h->items[i]);
-	free(h->items);
-	memset(h, 0, sizeof(*h));
 }
 
 int tp_comp_evaluate_host(struct tp_comp_host *out, const char *name,

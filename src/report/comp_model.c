@@ -40,10 +40,12 @@ static void item_release(struct tp_comp_item *it)
 	free(it->note);
 }
 
-static void host_release(struct tp_comp_host *h)
+void tp_comp_host_release(struct tp_comp_host *h)
 {
 	size_t i;
 
+	if (!h)
+		return;
 	free(h->name);
 	free(h->scanned_at);
 	free(h->error_code);
@@ -53,6 +55,7 @@ static void host_release(struct tp_comp_host *h)
 	for (i = 0; h->items && i < h->nitems; i++)
 		item_release(&h->items[i]);
 	free(h->items);
+	memset(h, 0, sizeof(*h));
 }
 
 void tp_comp_report_release(struct tp_comp_report *r)
@@ -63,7 +66,7 @@ void tp_comp_report_release(struct tp_comp_report *r)
 		return;
 	free(r->generated_at);
 	for (i = 0; r->hosts && i < r->nhosts; i++)
-		host_release(&r->hosts[i]);
+		tp_comp_host_release(&r->hosts[i]);
 	free(r->hosts);
 	memset(r, 0, sizeof(*r));
 }
