@@ -256,8 +256,7 @@ static int conclude(const struct tp_cli *cli, struct tp_cli_compctx *ctx,
 		status = rc == TP_ENOMEM ? TP_EXIT_SOFTWARE : TP_EXIT_IOERR;
 		goto out;
 	}
-	if (ctx->db || ctx->fail_sev >= 0 || ctx->fail_overdue)
-		tp_cli_comp_summary(cli, ctx, &rep);
+	tp_cli_comp_summary(cli, ctx, &rep);
 	if (status == TP_EXIT_OK && tp_cli_comp_fails(ctx, &rep))
 		status = TP_EXIT_FINDINGS;
 out:
