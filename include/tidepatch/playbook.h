@@ -129,6 +129,10 @@ struct tp_pb_notify {
 };
 
 /* Durations are in seconds. Command strings are run by /bin/sh. */
+/* The defaults of reboot_commands (tidepatch-playbook(5)). */
+#define TP_PB_REBOOT_COMMAND "systemctl reboot || /sbin/reboot"
+#define TP_PB_BOOT_ID_COMMAND "cat /proc/sys/kernel/random/boot_id"
+
 struct tp_playbook {
 	char *file;		/* owned; as loaded */
 	int version;		/* TP_PLAYBOOK_VERSION */
@@ -188,6 +192,10 @@ struct tp_playbook {
 	unsigned verify_delay;		/* between attempts; default 10 */
 
 	char *backup_command;	/* owned; NULL: no backup step */
+	/* reboot_commands: how to reboot, and what tells one boot from the
+	 * next; NULL: TP_PB_REBOOT_COMMAND, TP_PB_BOOT_ID_COMMAND */
+	char *reboot_command;	/* owned */
+	char *boot_id_command;	/* owned */
 	unsigned backup_timeout;	/* default 600 */
 
 	struct tp_pb_notify *notify;	/* owned; default none */

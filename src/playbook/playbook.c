@@ -203,8 +203,10 @@ static const char *const top_keys[] = {
 	"version", "name", "description", "targets", "select", "waves",
 	"order", "budget", "soak", "approval", "window", "reboot",
 	"on_failure", "prechecks", "verify", "backup", "notify", "timeouts",
-	NULL,
+	"reboot_commands", NULL,
 };
+static const char *const reboot_commands_keys[] = { "reboot", "boot_id",
+						    NULL };
 static const char *const targets_keys[] = { "patterns", "limit", NULL };
 static const char *const select_keys[] = {
 	"security_only", "min_severity", "include", "exclude", "advisories",
@@ -1205,6 +1207,26 @@ static void parse_backup(struct ctx *c, const char *path, json_t *v)
 	require(c, path, v, "command");
 }
 
+/* How a host is rebooted and how its boot is told apart from the last. */
+static void parse_reboot_commands(struct ctx *c, const char *path, json_t *v)
+{
+	char p[PATH_MAX_JSON];
+	const char *key;
+	json_t *e;
+
+	if (!is_object(c, path, v))
+		return;
+	json_object_foreach(v, key, e) {
+		path_key(p, sizeof(p), path, key);
+		if (!strcmp(key, "reboot"))
+			get_command(c, p, e, &c->pb->reboot_command);
+		else if (!strcmp(key, "boot_id"))
+			get_command(c, p, e, &c->pb->boot_id_command);
+		else
+			unknown_key(c, p, key, reboot_commands_keys);
+	}
+}
+
 static void parse_notify(struct ctx *c, const char *path, json_t *v)
 {
 	struct tp_playbook *pb = c->pb;
@@ -1446,6 +1468,8 @@ static void parse_doc(struct ctx *c, json_t *doc)
 			parse_verify(c, p, v);
 		} else if (!strcmp(key, "backup")) {
 			parse_backup(c, p, v);
+		} else if (!strcmp(key, "reboot_commands")) {
+			parse_reboot_commands(c, p, v);
 		} else if (!strcmp(key, "notify")) {
 			parse_notify(c, p, v);
 		} else if (!strcmp(key, "timeouts")) {
@@ -1585,6 +1609,8 @@ void tp_playbook_free(struct tp_playbook *pb)
 	free(pb->verify_http);
 	free_strings(pb->verify_commands, pb->nverify_commands);
 	free(pb->backup_command);
+	free(pb->reboot_command);
+	free(pb->boot_id_command);
 	for (i = 0; i < pb->nnotify; i++)
 		free(pb->notify[i].command);
 	free(pb->notify);
