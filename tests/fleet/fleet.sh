@@ -305,6 +305,31 @@ else
 fi
 EOF
 	chmod 0755 "$r/usr/local/bin/flood"
+	# A fleet host is a chroot on this machine's kernel: a real reboot
+	# would reboot the machine. reboot/shutdown in the hosts refuse, and
+	# tp-fake-reboot does what rollouts can observe of one: a new boot id
+	# (tp-boot-id prints it) and /run cleared of reboot requests.
+	for cmd in reboot shutdown poweroff halt; do
+		cat >"$r/usr/local/sbin/$cmd" <<'EOF'
+#!/bin/sh
+echo "test fleet: a real $(basename "$0") is refused (use tp-fake-reboot)" >&2
+exit 1
+EOF
+		chmod 0755 "$r/usr/local/sbin/$cmd"
+	done
+	cat >"$r/usr/local/sbin/tp-fake-reboot" <<'EOF'
+#!/bin/sh
+# tp-fake-reboot - what a rollout can see of a reboot, in a chroot
+rm -f /run/reboot-required /run/reboot-required.pkgs
+od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >/run/tp-boot-id.new
+mv /run/tp-boot-id.new /run/tp-boot-id
+EOF
+	cat >"$r/usr/local/bin/tp-boot-id" <<'EOF'
+#!/bin/sh
+# tp-boot-id - this host's boot id under tp-fake-reboot
+cat /run/tp-boot-id 2>/dev/null || echo first-boot
+EOF
+	chmod 0755 "$r/usr/local/sbin/tp-fake-reboot" "$r/usr/local/bin/tp-boot-id"
 	if [ -s "$d/repo" ]; then
 		layer_repo "$d" "$r"
 	fi
