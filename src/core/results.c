@@ -285,22 +285,26 @@ int tp_results_load_state(json_t **state_out, const char *dir,
 		const char *key;
 		json_t *v;
 
-		if (!json_is_object(h)) {
-			json_decref(doc);
-			return tp_err_set(err, TP_EPARSE, "%s: $.first_seen.%s: "
-					  "must be an object", path, host);
-		}
+		int rc = 0;
+
+		/* the messages quote the document: set them before it goes */
+		if (!json_is_object(h))
+			rc = tp_err_set(err, TP_EPARSE, "%s: $.first_seen.%s: "
+					"must be an object", path, host);
 		json_object_foreach(h, key, v) {
 			time_t t;
 
+			if (rc)
+				break;
 			if (!json_is_string(v) ||
-			    tp_time_parse_utc(&t, json_string_value(v))) {
-				json_decref(doc);
-				return tp_err_set(err, TP_EPARSE,
-						  "%s: $.first_seen.%s: '%s' is "
-						  "not a UTC time", path, host,
-						  key);
-			}
+			    tp_time_parse_utc(&t, json_string_value(v)))
+				rc = tp_err_set(err, TP_EPARSE,
+						"%s: $.first_seen.%s: '%s' is "
+						"not a UTC time", path, host, key);
+		}
+		if (rc) {
+			json_decref(doc);
+			return rc;
 		}
 	}
 	*state_out = json_incref(fs);
