@@ -194,3 +194,33 @@ size_t *tp_rc_host_order(const struct tp_comp_report *r)
 		}
 	return idx;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **tp_rc_groups(const struct tp_comp_report *r, size_t *n)
+{
+	const char **v = NULL;
+	size_t total = 0, i, j, k = 0;
+
+	*n = 0;
+	for (i = 0; i < r->nhosts; i++)
+		total += r->hosts[i].ngroups;
+	if (!total)
+		return NULL;
+	if (!(v = malloc(total * sizeof(*v)))) {
+		*n = SIZE_MAX;
+		return NULL;
+	}
+	for (i = 0; i < r->nhosts; i++)
+		for (j = 0; j < r->hosts[i].ngroups; j++)
+			v[k++] = r->hosts[i].groups[j];
+	qsort(v, k, sizeof(*v), cmp_str);
+	for (i = 0, j = 0; i < k; i++)
+		if (!j || strcmp(v[j - 1], v[i]))
+			v[j++] = v[i];
+	*n = j;
+	return v;
+}

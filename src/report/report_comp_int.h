@@ -54,6 +54,11 @@ bool tp_rc_missing(enum tp_compliance state);
  * out of memory (an empty report gets a non-NULL empty array). */
 size_t *tp_rc_host_order(const struct tp_comp_report *r);
 
+/* Every group of the report's hosts, sorted, unique (borrowed strings;
+ * the array is the caller's). NULL with *n 0 for none, or on ENOMEM with
+ * *n SIZE_MAX. */
+const char **tp_rc_groups(const struct tp_comp_report *r, size_t *n);
+
 /* Per host: missing items (tp_rc_missing) by severity, and overdue. */
 struct tp_rc_row {
 	size_t sev[TP_SEV_CRITICAL + 1];

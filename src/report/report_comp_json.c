@@ -112,6 +112,30 @@ fail_o:
 	return NULL;
 }
 
+/* { group: { state: n } } over every group of the hosts. */
+static json_t *by_group(const struct tp_comp_report *r)
+{
+	json_t *o = json_object();
+	size_t n, i;
+	const char **g = tp_rc_groups(r, &n);
+
+	if (n == SIZE_MAX) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; o && i < n; i++) {
+		size_t c[TP_COMP_COUNT];
+
+		tp_comp_count_group(r, g[i], c);
+		if (set(o, g[i], by_state(c))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	free(g);
+	return o;
+}
+
 static json_t *totals_json(const struct tp_comp_report *r)
 {
 	json_t *t = json_object(), *bss = json_object(), *mbp = json_object();
@@ -146,7 +170,7 @@ static json_t *totals_json(const struct tp_comp_report *r)
 		goto fail;
 	rc = set(t, "missing_by_priority", mbp);
 	mbp = NULL;
-	if (rc)
+	if (rc || set(t, "by_group", by_group(r)))
 		goto fail;
 	return t;
 fail:

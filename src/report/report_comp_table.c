@@ -296,6 +296,41 @@ out:
 	return rc;
 }
 
+/* Per group: what is missing, overdue, in place, excluded. */
+static int groups(struct tbl *t, const struct tp_comp_report *r)
+{
+	size_t n, i, w = 5;
+	const char **g = tp_rc_groups(r, &n);
+	int rc;
+
+	if (n == SIZE_MAX)
+		return tp_err_set(t->err, TP_ENOMEM, "out of memory");
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		w = widest(w, g[i]);
+	rc = tp_buf_printf(t->out, t->err, "\n%-*s  %7s  %7s  %9s  %8s\n",
+			   (int)w, "GROUP", "MISSING", "OVERDUE", "INSTALLED",
+			   "EXCLUDED");
+	for (i = 0; !rc && i < n; i++) {
+		size_t c[TP_COMP_COUNT];
+
+		tp_comp_count_group(r, g[i], c);
+		rc = cell(t, g[i], w, false, NULL);
+		if (!rc)
+			rc = tp_buf_printf(t->out, t->err,
+					   "  %7zu  %7zu  %9zu  %8zu\n",
+					   c[TP_COMP_MISSING] +
+						   c[TP_COMP_MISSING_OVERDUE],
+					   c[TP_COMP_MISSING_OVERDUE],
+					   c[TP_COMP_INSTALLED] +
+						   c[TP_COMP_INSTALLED_PENDING_REBOOT],
+					   c[TP_COMP_EXCLUDED]);
+	}
+	free(g);
+	return rc;
+}
+
 int tp_report_comp_table(struct tp_buf *out, const struct tp_comp_report *r,
 			 const struct tp_table_style *style, struct tp_err *err)
 {
@@ -323,6 +358,8 @@ int tp_report_comp_table(struct tp_buf *out, const struct tp_comp_report *r,
 				   r->advisories == 1 ? "y" : "ies");
 	if (!rc)
 		rc = matrix(&t, r, order);
+	if (!rc)
+		rc = groups(&t, r);
 	for (i = 0; !rc && i < r->nhosts; i++) {
 		const struct tp_comp_host *h = &r->hosts[order[i]];
 

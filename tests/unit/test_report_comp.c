@@ -458,6 +458,34 @@ Test(report_comp, count_group_counts_the_items_of_member_hosts)
 	tp_comp_report_release(&r);
 }
 
+Test(report_comp, json_and_table_count_each_group)
+{
+	struct tp_comp_report r;
+	char *out, *line;
+	json_t *doc, *web;
+
+	sample(&r);
+	out = render(tp_report_comp_json, &r);
+	doc = json_loads(out, 0, NULL);
+	cr_assert_not_null(doc);
+	web = json_object_get(json_object_get(json_object_get(doc, "totals"),
+					      "by_group"), "web");
+	cr_assert_not_null(web, "%s", out);
+	cr_assert_eq(json_integer_value(json_object_get(web, "missing")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(web, "missing_overdue")),
+		     1);
+	json_decref(doc);
+	free(out);
+	out = table(&r, false);
+	line = line_starting(out, "web ");
+	cr_assert_not_null(line, "%s", out);
+	/* missing (overdue included), overdue, installed, excluded */
+	cr_assert(strstr(line, "  3        1          1         1"), "%s", line);
+	free(line);
+	free(out);
+	tp_comp_report_release(&r);
+}
+
 /* ---- every writer ---- */
 
 static const writer_fn WRITERS[] = {
