@@ -63,7 +63,8 @@
  * information only, one line {"run_id": "...", "pid": N, "since": "UTC"}.
  * The kernel drops an flock when its process dies (even by SIGKILL), so
  * a crashed run never leaves a stale lock. <host> is the host name with
- * every byte outside [A-Za-z0-9._-] (and a leading ".") written %XX;
+ * every byte outside [A-Za-z0-9._-] (and a leading ".") written %XX
+ * (upper-case hex);
  * names that would be longer than 200 bytes become "sha256-<hex>".
  *
  * Locks are taken with LOCK_NB: a lock held by someone else fails at

@@ -129,6 +129,7 @@ int jn_lock_file(int *fd_out, const char *path, const char *run_id,
 static char *lock_name(const char *host)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char uhex[] = "0123456789ABCDEF";
 	size_t i, j = 0, n = strlen(host);
 	char *out = malloc(3 * n + 8);
 
@@ -143,8 +144,8 @@ static char *lock_name(const char *host)
 			out[j++] = (char)c;
 		} else {
 			out[j++] = '%';
-			out[j++] = hex[c >> 4];
-			out[j++] = hex[c & 15];
+			out[j++] = uhex[c >> 4];
+			out[j++] = uhex[c & 15];
 		}
 	}
 	out[j] = '\0';
