@@ -103,7 +103,7 @@
 #define TP_JOURNAL_NONE_IDX SIZE_MAX
 
 enum tp_journal_kind {
-	TP_JOURNAL_NONE = 0,	/* no record (queries only; never written) */
+	TP_JOURNAL_NONE = 0,	/* no record (in queries; never written) */
 	TP_JOURNAL_INTENT,
 	TP_JOURNAL_DONE,
 	TP_JOURNAL_FAILED,
@@ -133,15 +133,15 @@ struct tp_journal_step {
 	 * when the step has only notes */
 	enum tp_journal_kind last;
 	size_t last_record;		/* that record; or its latest note */
-	size_t first[TP_JOURNAL_KINDS];	/* earliest record of each kind */
+	size_t first[TP_JOURNAL_KINDS];	/* earliest record of a kind */
 	size_t latest[TP_JOURNAL_KINDS]; /* latest record of each kind */
 	unsigned count[TP_JOURNAL_KINDS]; /* records of each kind */
 };
 
 /* Everything journaled about one host (or, name NULL, about the run). */
 struct tp_journal_host {
-	char *name;			/* owned; NULL for run-level records */
-	struct tp_journal_step *steps;	/* owned; in order of first record */
+	char *name;			/* owned; NULL for the run level */
+	struct tp_journal_step *steps;	/* owned; by first record */
 	size_t n_steps;
 	size_t n_records;
 	size_t last_record;		/* index into state->records */
@@ -162,7 +162,7 @@ struct tp_journal_state {
 	struct tp_journal_record *records;	/* owned; in file order */
 	size_t n_records;
 	struct tp_journal_host run;		/* run-level records */
-	struct tp_journal_host *hosts;		/* owned; order of first record */
+	struct tp_journal_host *hosts;	/* owned; by first record */
 	size_t n_hosts;
 	uint64_t last_seq;			/* 0 when empty */
 	/* the last line was torn (ignored): its 1-based line number and
@@ -172,7 +172,7 @@ struct tp_journal_state {
 	size_t torn_bytes;
 	uint64_t good_size;	/* bytes of whole records at the start */
 	size_t cap_records, cap_hosts;	/* private */
-	json_t *index;		/* private: host name -> index into hosts */
+	json_t *index;		/* private: host name -> index in hosts */
 };
 
 /*
@@ -354,11 +354,11 @@ struct tp_run {
 	/* summary */
 	size_t n_hosts;		/* hosts with at least one record */
 	size_t n_planned;	/* hosts in run.json */
-	struct tp_run_step_count *steps;	/* owned; order of first record */
+	struct tp_run_step_count *steps;	/* owned; by first record */
 	size_t n_steps;
-	bool finished;		/* a run-level done/failed for step "run" */
+	bool finished;		/* run-level done/failed for step "run" */
 	enum tp_journal_kind outcome;	/* DONE, FAILED, or NONE */
-	char *updated;		/* owned; time of the last record, or NULL */
+	char *updated;		/* owned; time of the last record/NULL */
 	uint64_t n_records;
 	bool torn;		/* the journal's last line is torn */
 	/* tp_journal_list_runs only: why this run could not be read
@@ -381,8 +381,10 @@ struct tp_run_list {
 };
 
 /*
- * Every run in runs_dir, newest first (by run id, then by run.json's
- * modification time), each with its header and summary. A run that
+ * Every run in runs_dir, newest first (by the time in the run id, then
+ * by run.json's modification time, then by run id), each with its
+ * header and summary; directories whose names start with "." or have
+ * characters outside [A-Za-z0-9._-] are not runs. A run that
  * cannot be read is listed with its err set, not an error of the whole
  * listing. A missing runs_dir is an empty list. out is initialised
  * here; release with tp_run_list_release. TP_EIO, TP_ENOMEM.

@@ -373,7 +373,8 @@ static int record_line(char **line_out, size_t *len_out, uint64_t seq,
 	*line_out = NULL;
 	size_t len;
 
-	if (!o || json_object_set_new(o, "seq", json_integer((json_int_t)seq)) ||
+	if (!o ||
+	    json_object_set_new(o, "seq", json_integer((json_int_t)seq)) ||
 	    json_object_set_new(o, "time", json_string(time_s)) ||
 	    json_object_set_new(o, "host", host ? json_string(host)
 						: json_null()) ||
@@ -529,7 +530,8 @@ int tp_journal_read_file(char **data_out, size_t *len_out,
 	if (!jn_valid_component(name))
 		return tp_err_set(err, TP_EINVAL, "'%s' cannot name a file "
 				  "of a run", name ? name : "");
-	if (!(dir = jn_path(runs_dir, run_id)) || !(path = jn_path(dir, name))) {
+	if (!(dir = jn_path(runs_dir, run_id)) ||
+	    !(path = jn_path(dir, name))) {
 		free(dir);
 		return tp_err_set(err, TP_ENOMEM, "out of memory");
 	}

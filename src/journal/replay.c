@@ -152,7 +152,7 @@ static int replay_fd(struct tp_journal_state *st, int fd, struct reader *r,
 			/* more bytes after a bad line: it was not the last */
 			if (r->pend_code)
 				return pending_error(r, err);
-			if (!r->overflow && r->len + seg > TP_JOURNAL_LINE_MAX - 1)
+			if (r->len + seg >= TP_JOURNAL_LINE_MAX)
 				r->overflow = true;
 			if (!r->overflow)
 				memcpy(r->line + r->len, p, seg);

@@ -212,7 +212,7 @@ int tp_journal_load_run(struct tp_run **out, const char *runs_dir,
 
 struct entry {
 	struct tp_run *run;
-	struct timespec mtime;	/* of run.json: orders runs of one second */
+	struct timespec mtime;	/* of run.json: ties within a second */
 };
 
 static int cmp_newest_first(const void *pa, const void *pb)
@@ -267,7 +267,8 @@ int tp_journal_list_runs(struct tp_run_list *out, const char *runs_dir,
 
 			if (!nv) {
 				tp_run_free(run);
-				rc = tp_err_set(err, TP_ENOMEM, "out of memory");
+				rc = tp_err_set(err, TP_ENOMEM,
+						"out of memory");
 				break;
 			}
 			ents = nv;
@@ -311,6 +312,12 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static json_t *kind_or_null(enum tp_journal_kind k)
+{
+	return k == TP_JOURNAL_NONE ? json_null()
+				    : json_string(tp_journal_kind_name(k));
+}
+
 static int set(json_t *o, const char *key, json_t *v)
 {
 	return !v || json_object_set_new(o, key, v) ? -1 : 0;
@@ -344,7 +351,9 @@ static json_t *host_json(const struct tp_journal_state *st,
 		goto fail;
 	for (i = 0; i < h->n_steps; i++) {
 		const struct tp_journal_step *s = &h->steps[i];
-		const struct tp_journal_record *r = &st->records[s->last_record];
+		const struct tp_journal_record *r;
+
+		r = &st->records[s->last_record];
 
 		if (json_array_append_new(steps, json_pack(
 				"{s:s, s:s, s:I, s:s, s:i}", "step", s->name,
@@ -396,8 +405,7 @@ json_t *tp_journal_run_json(const struct tp_run *run, bool detail,
 	    set(o, "created", str_or_null(run->created)) ||
 	    set(o, "updated", str_or_null(run->updated)) ||
 	    set(o, "finished", json_boolean(run->finished)) ||
-	    set(o, "outcome", run->outcome == TP_JOURNAL_NONE ? json_null() :
-			      json_string(tp_journal_kind_name(run->outcome))) ||
+	    set(o, "outcome", kind_or_null(run->outcome)) ||
 	    set(o, "plan_digest", str_or_null(run->plan_digest)) ||
 	    set(o, "playbook", json_pack("{s:o, s:o}", "path",
 					 str_or_null(run->playbook_path),
@@ -405,8 +413,8 @@ json_t *tp_journal_run_json(const struct tp_run *run, bool detail,
 					 str_or_null(run->playbook_commit))) ||
 	    set(o, "inventory", json_pack("{s:o, s:o}", "path",
 					  str_or_null(run->inventory_path),
-					  "commit",
-					  str_or_null(run->inventory_commit))) ||
+					  "commit", str_or_null(
+						  run->inventory_commit))) ||
 	    set(o, "tidepatch_version", str_or_null(run->version)) ||
 	    set(o, "command", str_or_null(run->command)) ||
 	    set(o, "planned_hosts", json_integer((json_int_t)run->n_planned)) ||

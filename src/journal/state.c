@@ -192,7 +192,8 @@ static size_t latest_in_doubt(const struct tp_journal_host *h)
 		const struct tp_journal_step *s = &h->steps[i];
 
 		if (s->last == TP_JOURNAL_INTENT &&
-		    (best == TP_JOURNAL_NONE_IDX || s->last_record > best_rec)) {
+		    (best == TP_JOURNAL_NONE_IDX ||
+		     s->last_record > best_rec)) {
 			best = i;
 			best_rec = s->last_record;
 		}
@@ -229,7 +230,8 @@ int jn_state_add(struct tp_journal_state *st, struct tp_journal_record *rec,
 		st->records = nv;
 		st->cap_records = cap;
 	}
-	if (!(h = get_host(st, rec->host)) || !(s = get_step(h, rec->step, &si)))
+	if (!(h = get_host(st, rec->host)) ||
+	    !(s = get_step(h, rec->step, &si)))
 		goto nomem;
 	ri = st->n_records++;
 	st->records[ri] = *rec;

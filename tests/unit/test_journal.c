@@ -609,7 +609,8 @@ Test(journal, a_record_of_exactly_the_line_limit_is_kept_and_one_more_refused)
 
 Test(journal, the_run_header_is_written_once_and_reads_back)
 {
-	struct tp_journal *j = new_run(1795348800);	/* 2026-11-22 12:00 */
+	/* 1795348800: 2026-11-22T12:00:00Z */
+	struct tp_journal *j = new_run(1795348800);
 	struct tp_run *run = NULL;
 	struct tp_err err = { 0 };
 	char run_id[TP_RUN_ID_SIZE];
@@ -1133,7 +1134,8 @@ Test(journal, a_kill_at_any_point_loses_no_record_that_was_appended)
 			     "iteration %d: %s", iter, err.msg);
 		torn += st->torn;
 		for (i = 1; i < st->n_records; i++)
-			cr_assert_gt(st->records[i].seq, st->records[i - 1].seq);
+			cr_assert_gt(st->records[i].seq,
+				     st->records[i - 1].seq);
 		/* every reported seq is there (records are in seq order) */
 		for (i = 0, k = 0; i < n_reported; i++) {
 			while (k < st->n_records &&
