@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -602,6 +603,46 @@ Test(journal, a_record_of_exactly_the_line_limit_is_kept_and_one_more_refused)
 	cr_assert_eq(tp_journal_replay(&st, path, &err), 0, "%s", err.msg);
 	cr_assert_eq(st->n_records, 3);
 	cr_assert_eq(st->records[2].seq, 3);
+	tp_journal_state_free(st);
+}
+
+Test(journal, a_write_that_fails_half_way_leaves_no_fragment)
+{
+	struct tp_journal *j = new_run(0);
+	struct tp_journal_state *st = NULL;
+	struct tp_err err = { 0 };
+	struct rlimit old, lim;
+	char path[256], pad[4096];
+	json_t *data;
+	off_t size;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s", journal_path(j));
+	append(j, "web1", "apply", TP_JOURNAL_INTENT, NULL);
+	size = file_size(path);
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	data = json_pack("{s:s}", "pad", pad);
+	/* the file may grow 100 bytes: the write stops part-way (EFBIG) */
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size + 100;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rc = tp_journal_append(j, "web1", "apply", TP_JOURNAL_DONE, data, &err);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	json_decref(data);
+	cr_assert_eq(rc, TP_EIO, "%s", err.msg);
+	cr_assert_eq(err.sys_errno, EFBIG);
+	cr_assert_eq(file_size(path), size, "the fragment was cut off");
+	cr_assert_eq(tp_journal_state(j)->last_seq, 1);
+	/* nothing is in doubt about the file: appending goes on */
+	append(j, "web1", "apply", TP_JOURNAL_DONE, NULL);
+	tp_journal_free(j);
+	cr_assert_eq(tp_journal_replay(&st, path, &err), 0, "%s", err.msg);
+	cr_assert_not(st->torn);
+	cr_assert_eq(st->n_records, 2);
+	cr_assert_eq(st->records[1].seq, 2);
 	tp_journal_state_free(st);
 }
 
