@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "journal_int.h"
+#include "tidepatch/fs.h"
+#include "tidepatch/results.h"
 
 struct tp_journal {
 	char run_id[TP_RUN_ID_SIZE];
@@ -232,7 +234,7 @@ int tp_journal_create(struct tp_journal **out, const char *runs_dir,
 	int rc = 0, tries;
 
 	*out = NULL;
-	jn_format_utc(created, sizeof(created), t);
+	tp_time_format_utc(created, sizeof(created), t);
 	if (!(j = journal_new()))
 		return tp_err_set(err, TP_ENOMEM, "out of memory");
 	if ((rc = jn_mkdir(runs_dir, err)))
@@ -270,7 +272,7 @@ int tp_journal_create(struct tp_journal **out, const char *runs_dir,
 		rc = tp_err_set(err, TP_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = jn_write_file(hpath, text, strlen(text), err)))
+	if ((rc = tp_fs_write_file(hpath, text, strlen(text), err)))
 		goto out;
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
 				      O_CLOEXEC, 0644);
@@ -464,7 +466,7 @@ int tp_journal_append(struct tp_journal *j, const char *host,
 				  "object");
 	/* a copy: the state must not change when the caller's object does */
 	copy = data ? json_deep_copy(data) : json_object();
-	jn_format_utc(now, sizeof(now), time(NULL));
+	tp_time_format_utc(now, sizeof(now), time(NULL));
 	rec.seq = j->st->last_seq + 1;
 	rec.kind = kind;
 	rec.time = strdup(now);
@@ -511,7 +513,7 @@ int tp_journal_write_file(struct tp_journal *j, const char *name,
 				  "of a run", name ? name : "");
 	if (!(path = jn_path(j->dir, name)))
 		return tp_err_set(err, TP_ENOMEM, "out of memory");
-	rc = jn_write_file(path, data, len, err);
+	rc = tp_fs_write_file(path, data, len, err);
 	free(path);
 	return rc;
 }

@@ -41,8 +41,7 @@ bool jn_valid_step(const char *s);
  */
 bool jn_valid_component(const char *s);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" for t into buf (at least 21 bytes). */
-void jn_format_utc(char *buf, size_t size, time_t t);
+
 /* s is exactly "YYYY-MM-DDTHH:MM:SSZ" with plausible fields. */
 bool jn_valid_utc(const char *s);
 
@@ -51,8 +50,6 @@ int jn_mkdir(const char *dir, struct tp_err *err);
 /* fsync a directory so that entries created in it survive a crash. */
 int jn_sync_dir(const char *dir, struct tp_err *err);
 /* Replace path atomically and durably with <data, len>. TP_EIO. */
-int jn_write_file(const char *path, const char *data, size_t len,
-		  struct tp_err *err);
 /* Read a whole file of at most max bytes, NUL-terminated. TP_ENOTFOUND,
  * TP_ETOOBIG, TP_EIO, TP_ENOMEM. */
 int jn_read_file(char **data_out, size_t *len_out, const char *path,

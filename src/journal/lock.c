@@ -27,6 +27,8 @@
 #include <openssl/evp.h>
 
 #include "journal_int.h"
+#include "tidepatch/fs.h"
+#include "tidepatch/results.h"
 
 struct tp_journal_lock {
 	int *fds;
@@ -69,7 +71,7 @@ static void write_holder(int fd, const char *run_id)
 	char *line;
 	json_t *o;
 
-	jn_format_utc(since, sizeof(since), time(NULL));
+	tp_time_format_utc(since, sizeof(since), time(NULL));
 	o = json_pack("{s:s, s:I, s:s}", "run_id", run_id ? run_id : "",
 		      "pid", (json_int_t)getpid(), "since", since);
 	line = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

@@ -1,9 +1,7 @@
 /*
  * util.c - small file and name helpers for the journal module.
  *
- * NEEDSWORK: jn_write_file and jn_format_utc duplicate tp_fs_write_file
- * and tp_time_format_utc, which live on the compliance branch and not
- * yet on main, where this branch starts; switch to them once both meet.
+ * Atomic writes and UTC times come from util/fs and core/results.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,14 +14,6 @@
 #include <unistd.h>
 
 #include "journal_int.h"
-
-void jn_format_utc(char *buf, size_t size, time_t t)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static int num(const char *s, size_t n)
 {
@@ -106,67 +96,6 @@ int jn_sync_dir(const char *dir, struct tp_err *err)
 	}
 	close(fd);
 	return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int jn_write_file(const char *path, const char *data, size_t len,
-		  struct tp_err *err)
-{
-	char *tmp = NULL, *slash = NULL;
-	size_t n = strlen(path) + 32;
-	int fd = -1, rc = 0;
-
-	if (!(tmp = malloc(n)))
-		return tp_err_set(err, TP_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = tp_err_sys(err, TP_EIO, errno, "%s", tmp);
-		goto out;
-	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		rc = tp_err_sys(err, TP_EIO, errno, "%s", tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = tp_err_sys(err, TP_EIO, errno, "%s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		rc = tp_err_sys(err, TP_EIO, errno, "%s", path);
-		goto out;
-	}
-	/* the rename is durable only once the directory is */
-	if ((slash = strrchr(tmp, '/'))) {
-		*slash = '\0';
-		rc = jn_sync_dir(*tmp ? tmp : "/", err);
-	} else {
-		rc = jn_sync_dir(".", err);
-	}
-	free(tmp);
-	return rc;
-out:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return rc;
 }
 
 int jn_read_file(char **data_out, size_t *len_out, const char *path,
