@@ -115,7 +115,8 @@ extern const struct tp_pkg_backend tp_pkg_backend_apt;
 /*
  * One exact package version to act on. Borrowed strings, valid for the
  * call. name and arch are checked with dpkg's rules (name
- * [A-Za-z0-9][A-Za-z0-9+.-_]*, arch [A-Za-z0-9][A-Za-z0-9-]*); version
+ * [A-Za-z0-9][A-Za-z0-9+.-]*, without the '_' that dpkg allows but
+ * policy forbids; arch [A-Za-z0-9][A-Za-z0-9-]*); version
  * must pass tp_version_check for the backend's format and hold only
  * [A-Za-z0-9.+~:-] (no blanks). Anything else is TP_EINVAL before a byte
  * of shell is written. arch is required (stage, keep, apply) except for

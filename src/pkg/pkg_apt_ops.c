@@ -82,6 +82,10 @@ static bool in_set(int c, const char *set)
 	return c != '\0' && strchr(set, c) != NULL;
 }
 
+/*
+ * dpkg's rule without '_', which dpkg accepts but Debian policy forbids
+ * and which would make "name_version_arch.deb" ambiguous.
+ */
 static bool name_ok(const char *s, size_t len)
 {
 	size_t i;
@@ -89,7 +93,7 @@ static bool name_ok(const char *s, size_t len)
 	if (len == 0 || len > TP_APT_NAME_MAX || !is_alnum(s[0]))
 		return false;
 	for (i = 1; i < len; i++)
-		if (!is_alnum(s[i]) && !in_set(s[i], "+-._"))
+		if (!is_alnum(s[i]) && !in_set(s[i], "+-."))
 			return false;
 	return true;
 }
