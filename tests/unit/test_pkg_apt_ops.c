@@ -591,29 +591,31 @@ Test(pkg_apt_ops, malformed_stage_lines_are_parse_errors)
 {
 	static const char *bad[] = {
 		/* uppercase hex, 63 and 65 digits */
-		"30A6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb",
-		"0a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb",
-		"330a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb",
+		"30A6e00ab6351ab2acbe64efca9932bab"
+		"9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb",
+		"0a6e00ab6351ab2acbe64efca9932bab"
+		"9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb",
+		"3" H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb",
 		/* sizes */
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 0786 tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 -786 tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 78x tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 99999999999999999999999 tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786",
+		H_LIBFOO_2 " 0786 tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " -786 tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 78x tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 99999999999999999999999 tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 786",
 		/* blanks */
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02  786 tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786  tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb ",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02\t786 tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 "  786 tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 786  tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb ",
+		H_LIBFOO_2 "\t786 tp-libfoo_1.0-2_all.deb",
 		/* file names */
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 ../tp-libfoo_1.0-2_all.deb",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb.bak",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-1_all.deb",
+		H_LIBFOO_2 " 786 ../tp-libfoo_1.0-2_all.deb",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb.bak",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-1_all.deb",
 		/* a keep line is not a stage line */
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb download",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb download",
 		/* control characters */
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb\r",
-		"30a6e00ab6351ab2acbe64efca9932bab9c38d0d1c088fc15b9ae32531df0f02 786 tp-libfoo_1.0-2_all.deb\x1b[0m",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb\r",
+		H_LIBFOO_2 " 786 tp-libfoo_1.0-2_all.deb\x1b[0m",
 		"",
 	};
 	struct tp_err err;
@@ -696,11 +698,11 @@ Test(pkg_apt_ops, overlong_file_names_are_parse_errors)
 Test(pkg_apt_ops, malformed_keep_lines_are_parse_errors)
 {
 	static const char *bad[] = {
-		"995d4ad1eb2bf3df02720539bfe7420a4b2eabe9d3ed1e1db5712cd9c34077fd 784 tp-libfoo_1.0-1_all.deb\n",
-		"995d4ad1eb2bf3df02720539bfe7420a4b2eabe9d3ed1e1db5712cd9c34077fd 784 tp-libfoo_1.0-1_all.deb \n",
-		"995d4ad1eb2bf3df02720539bfe7420a4b2eabe9d3ed1e1db5712cd9c34077fd 784 tp-libfoo_1.0-1_all.deb copied\n",
-		"995d4ad1eb2bf3df02720539bfe7420a4b2eabe9d3ed1e1db5712cd9c34077fd 784 tp-libfoo_1.0-1_all.deb download \n",
-		"995d4ad1eb2bf3df02720539bfe7420a4b2eabe9d3ed1e1db5712cd9c34077fd 784 tp-libfoo_1.0-1_all.deb Download\n",
+		H_LIBFOO_1 " 784 tp-libfoo_1.0-1_all.deb\n",
+		H_LIBFOO_1 " 784 tp-libfoo_1.0-1_all.deb \n",
+		H_LIBFOO_1 " 784 tp-libfoo_1.0-1_all.deb copied\n",
+		H_LIBFOO_1 " 784 tp-libfoo_1.0-1_all.deb download \n",
+		H_LIBFOO_1 " 784 tp-libfoo_1.0-1_all.deb Download\n",
 	};
 	struct tp_pkg_file_list l;
 	struct tp_err err;
