@@ -817,4 +817,5 @@ const struct tp_pkg_backend tp_pkg_backend_apt = {
 	.parse_updates = tp_apt_parse_updates,
 	.refresh_cmd = APT_REFRESH_CMD,
 	.newest_kernel = tp_apt_newest_kernel,
+	.rollout = &tp_pkg_rollout_apt,
 };
