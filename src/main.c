@@ -24,6 +24,7 @@ static const struct cmd_struct commands[] = {
 	{ "scan", cmd_scan, "report installed packages and pending updates" },
 	{ "report", cmd_report, "compliance report: what is missing, how bad, "
 	  "by when" },
+	{ "plan", cmd_plan, "plan a rollout: exact versions per host, waves" },
 	{ "exec", cmd_exec, "run a command on many hosts over SSH" },
 	{ "hostkeys", cmd_hostkeys, "collect hosts' SSH keys into known_hosts" },
 	{ "inventory", cmd_inventory, "list, show and check the inventory" },

@@ -267,6 +267,7 @@ typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
 
 int cmd_scan(struct tp_cli *cli, int argc, char **argv);
 int cmd_report(struct tp_cli *cli, int argc, char **argv);
+int cmd_plan(struct tp_cli *cli, int argc, char **argv);
 int cmd_exec(struct tp_cli *cli, int argc, char **argv);
 int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv);
 int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);
