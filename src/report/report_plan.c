@@ -143,8 +143,10 @@ int tp_report_plan_text(struct tp_buf *out, const struct tp_plan *plan,
 			const struct tp_plan_host *h = &plan->hosts[i];
 
 			if (h->state == TP_PLAN_UNREACHABLE)
-				rc = tp_buf_printf(out, err, "  %s: %s: %s\n",
+				rc = tp_buf_printf(out, err,
+						   "  %s (%s, %s): %s\n",
 						   h->name,
+						   or_dash(h->error_stage),
 						   or_dash(h->error_code),
 						   or_dash(h->error_message));
 		}
@@ -285,7 +287,8 @@ int tp_report_plan_markdown(struct tp_buf *out, const struct tp_plan *plan,
 		if (!rc && h->state == TP_PLAN_UP_TO_DATE)
 			rc = tp_buf_puts(out, " | up to date", err);
 		else if (!rc) {
-			rc = tp_buf_printf(out, err, " | unreachable (%s): ",
+			rc = tp_buf_printf(out, err, " | not scanned (%s, "
+					   "%s): ", or_dash(h->error_stage),
 					   or_dash(h->error_code));
 			if (!rc)
 				rc = md_cell(out, h->error_message, err);
