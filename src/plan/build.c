@@ -629,6 +629,16 @@ int tp_plan_build(struct tp_plan **out, const struct tp_plan_input *in,
 		memset(&slots[i].h, 0, sizeof(slots[i].h)); /* moved */
 		plan->nhosts++;
 	}
+	/* the digest of what tp_plan_to_json writes, for summaries */
+	{
+		json_t *doc = NULL;
+
+		if ((rc = tp_plan_to_json(&doc, plan, err)))
+			goto out;
+		snprintf(plan->digest, sizeof(plan->digest), "%s",
+			 json_string_value(json_object_get(doc, "digest")));
+		json_decref(doc);
+	}
 	*out = plan;
 	plan = NULL; /* ownership moved */
 	rc = 0;
