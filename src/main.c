@@ -25,6 +25,10 @@ static const struct cmd_struct commands[] = {
 	{ "report", cmd_report, "compliance report: what is missing, how bad, "
 	  "by when" },
 	{ "plan", cmd_plan, "plan a rollout: exact versions per host, waves" },
+	{ "apply", cmd_apply, "roll a plan (or playbook) out in waves" },
+	{ "resume", cmd_resume, "continue an interrupted or paused run" },
+	{ "rollback", cmd_rollback, "restore the versions a run replaced" },
+	{ "runs", cmd_runs, "list rollout runs, or show one" },
 	{ "exec", cmd_exec, "run a command on many hosts over SSH" },
 	{ "hostkeys", cmd_hostkeys, "collect hosts' SSH keys into known_hosts" },
 	{ "inventory", cmd_inventory, "list, show and check the inventory" },

@@ -28,6 +28,8 @@ enum tp_exit {
 	TP_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: no host could be handled */
 	TP_EXIT_SOFTWARE = 70,	/* EX_SOFTWARE: internal error */
 	TP_EXIT_IOERR = 74,	/* EX_IOERR: cannot read or write a file */
+	TP_EXIT_TEMPFAIL = 75,	/* EX_TEMPFAIL: a rollout paused (approval,
+				   window); tidepatch resume goes on */
 	TP_EXIT_NOPERM = 77,	/* EX_NOPERM: needs privileges we lack */
 	TP_EXIT_CONFIG = 78,	/* EX_CONFIG: bad configuration */
 };
@@ -233,6 +235,16 @@ int tp_cli_select_hosts(const struct tp_cli *cli, const char *inventory,
 			struct tp_inventory **inv_out, size_t **idx_out,
 			size_t *n_out);
 
+/*
+ * Plan the playbook at path (scanning its targets over SSH), as `tidepatch
+ * plan` does, into *out (caller frees). -1, or an exit status after
+ * printing why (cmd_plan.c).
+ */
+struct tp_plan;
+int tp_cli_build_plan(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
+		      const struct tp_cli_comp *cc, const char *path,
+		      struct tp_plan **out);
+
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
 
@@ -268,6 +280,10 @@ typedef int (*tp_cmd_fn)(struct tp_cli *cli, int argc, char **argv);
 int cmd_scan(struct tp_cli *cli, int argc, char **argv);
 int cmd_report(struct tp_cli *cli, int argc, char **argv);
 int cmd_plan(struct tp_cli *cli, int argc, char **argv);
+int cmd_apply(struct tp_cli *cli, int argc, char **argv);
+int cmd_resume(struct tp_cli *cli, int argc, char **argv);
+int cmd_rollback(struct tp_cli *cli, int argc, char **argv);
+int cmd_runs(struct tp_cli *cli, int argc, char **argv);
 int cmd_exec(struct tp_cli *cli, int argc, char **argv);
 int cmd_hostkeys(struct tp_cli *cli, int argc, char **argv);
 int cmd_vercmp(struct tp_cli *cli, int argc, char **argv);

@@ -191,7 +191,7 @@ static int plan_hosts(const struct tp_cli *cli, struct tp_cli_ssh *ss,
 		      const struct tp_playbook *pb, const char *pb_path,
 		      const struct tp_buf *pb_text,
 		      const struct tp_scan_opts *so, enum plan_format fmt,
-		      const char *output)
+		      const char *output, struct tp_plan **keep)
 {
 	struct tp_inventory *inv = NULL;
 	struct tp_host_spec *specs = NULL;
@@ -263,8 +263,12 @@ static int plan_hosts(const struct tp_cli *cli, struct tp_cli_ssh *ss,
 			 rc == TP_ENOMEM ? TP_EXIT_SOFTWARE : TP_EXIT_DATAERR;
 		goto out;
 	}
-	if ((status = render(cli, plan, fmt, output)) >= 0)
+	if (keep) {
+		*keep = plan;
+		plan = NULL;	/* ownership moved */
+	} else if ((status = render(cli, plan, fmt, output)) >= 0) {
 		goto out;
+	}
 	if (cli->verbosity >= 0 && failed)
 		tp_cli_warn(cli, "%zu of %zu hosts could not be scanned; they "
 			    "are in the plan as unreachable, in no wave",
@@ -283,6 +287,74 @@ out:
 	tp_inventory_free(inv);
 	tp_inv_problems_release(&pr);
 	return status;
+}
+
+/*
+ * Read and check the playbook at path, set up advisories and policy,
+ * scan its targets and build the plan: rendered (fmt, output), or, with
+ * keep, handed over instead. -1 with *keep set, or an exit status.
+ */
+static int plan_playbook(const struct tp_cli *cli, struct tp_cli_ssh *ss,
+			 const struct tp_cli_comp *cc, const char *path,
+			 const struct tp_scan_opts *so, enum plan_format fmt,
+			 const char *output, struct tp_plan **keep)
+{
+	struct tp_cli_compctx ctx;
+	struct tp_inv_problems pr;
+	struct tp_playbook *pb = NULL;
+	struct tp_err err = { 0 };
+	struct tp_buf text;
+	int rc, status;
+
+	tp_buf_init(&text, TP_PLAYBOOK_FILE_MAX);
+	tp_inv_problems_init(&pr);
+	memset(&ctx, 0, sizeof(ctx));
+	if ((status = read_playbook(cli, path, &text)) >= 0)
+		goto out;
+	rc = tp_playbook_load_buffer(&pb, path, text.data ? text.data : "",
+				     text.len, &pr, &err);
+	print_problems(&pr);
+	if (rc) {
+		tp_cli_error(cli, "%s", err.msg);
+		status = rc == TP_ECONFIG ? TP_EXIT_CONFIG : tp_cli_exit_for(rc);
+		goto out;
+	}
+	if (pb->limit && ss->limit) {
+		/* NEEDSWORK: intersect the two limits instead. */
+		tp_cli_error(cli, "the playbook has its own limit (%s); --limit "
+			     "cannot be combined with it yet", pb->limit);
+		status = TP_EXIT_USAGE;
+		goto out;
+	}
+	if (pb->limit)
+		ss->limit = pb->limit;
+	if ((status = tp_cli_comp_setup(cli, cc, ss->inventory ? ss->inventory :
+						  "inventory",
+					false, &ctx)) >= 0)
+		goto out;
+	status = plan_hosts(cli, ss, &ctx, pb, path, &text, so, fmt,
+			    output, keep);
+out:
+	tp_cli_comp_release(&ctx);
+	tp_playbook_free(pb);
+	tp_inv_problems_release(&pr);
+	tp_buf_release(&text);
+	return status;
+}
+
+int tp_cli_build_plan(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
+		      const struct tp_cli_comp *cc, const char *path,
+		      struct tp_plan **out)
+{
+	struct tp_cli_ssh copy = *ss;
+	struct tp_scan_opts so;
+	int status;
+
+	*out = NULL;
+	tp_scan_opts_init(&so);
+	status = plan_playbook(cli, &copy, cc, path, &so, PF_TEXT, NULL, out);
+	/* a partial plan (some targets unreachable) still runs */
+	return status == TP_EXIT_PARTIAL || status == TP_EXIT_OK ? -1 : status;
 }
 
 int cmd_plan(struct tp_cli *cli, int argc, char **argv)
@@ -313,14 +385,9 @@ int cmd_plan(struct tp_cli *cli, int argc, char **argv)
 		  "deadline for each command on the host (default 120)" },
 		{ TP_OPT_END, 0, NULL, NULL, NULL, NULL },
 	};
-	struct tp_cli_compctx ctx;
-	struct tp_inv_problems pr;
-	struct tp_playbook *pb = NULL;
 	struct tp_scan_opts so;
-	struct tp_err err = { 0 };
-	struct tp_buf text;
 	enum plan_format fmt;
-	int rc, nargs = 0, status;
+	int rc, nargs = 0;
 
 	if ((rc = tp_cli_parse_command(opts, usage, argc, argv, &nargs)) >= 0)
 		return rc;
@@ -341,38 +408,5 @@ int cmd_plan(struct tp_cli *cli, int argc, char **argv)
 	tp_scan_opts_init(&so);
 	so.timeout_ms = timeout * 1000;
 
-	tp_buf_init(&text, TP_PLAYBOOK_FILE_MAX);
-	tp_inv_problems_init(&pr);
-	memset(&ctx, 0, sizeof(ctx));
-	if ((status = read_playbook(cli, argv[1], &text)) >= 0)
-		goto out;
-	rc = tp_playbook_load_buffer(&pb, argv[1], text.data ? text.data : "",
-				     text.len, &pr, &err);
-	print_problems(&pr);
-	if (rc) {
-		tp_cli_error(cli, "%s", err.msg);
-		status = rc == TP_ECONFIG ? TP_EXIT_CONFIG : tp_cli_exit_for(rc);
-		goto out;
-	}
-	if (pb->limit && ss.limit) {
-		/* NEEDSWORK: intersect the two limits instead. */
-		tp_cli_error(cli, "the playbook has its own limit (%s); --limit "
-			     "cannot be combined with it yet", pb->limit);
-		status = TP_EXIT_USAGE;
-		goto out;
-	}
-	if (pb->limit)
-		ss.limit = pb->limit;
-	if ((status = tp_cli_comp_setup(cli, &cc, ss.inventory ? ss.inventory :
-						  "inventory",
-					false, &ctx)) >= 0)
-		goto out;
-	status = plan_hosts(cli, &ss, &ctx, pb, argv[1], &text, &so, fmt,
-			    output);
-out:
-	tp_cli_comp_release(&ctx);
-	tp_playbook_free(pb);
-	tp_inv_problems_release(&pr);
-	tp_buf_release(&text);
-	return status;
+	return plan_playbook(cli, &ss, &cc, argv[1], &so, fmt, output, NULL);
 }
