@@ -214,7 +214,7 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 		{ TP_OPT_FLAG, 0, "dry-run", &dry, NULL,
 		  "show what each host would get; change nothing" },
 		{ TP_OPT_FLAG, 0, "yes", &yes, NULL,
-		  "do not ask; also goes past approval pauses" },
+		  "do not ask for confirmation (approval pauses still pause)" },
 		{ TP_OPT_STRING, 0, "events", &events, "<file>",
 		  "append every event as a JSON line to <file>" },
 		{ TP_OPT_STRING, 0, "runs", &runs, "<dir>",
@@ -312,7 +312,6 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 	ce.file = rc.events;
 	ce.pb = rc.plan->playbook;
 	ro.parallel = ss.parallel;
-	ro.assume_yes = yes;
 	ro.on_event = tp_cli_on_event;
 	ro.payload = &ce;
 	if ((r = tp_rollout_run(&sum, rc.plan, rc.specs, rc.j, &ro, &err))) {
@@ -381,7 +380,8 @@ int cmd_resume(struct tp_cli *cli, int argc, char **argv)
 	const struct tp_opt opts[] = {
 		TP_CLI_SSH_OPTIONS(ss),
 		{ TP_OPT_FLAG, 0, "yes", &yes, NULL,
-		  "go past later approval pauses too" },
+		  "accepted for scripts; resume itself is the approval of the "
+		  "next wave and does not ask" },
 		{ TP_OPT_STRING, 0, "events", &events, "<file>",
 		  "append every event as a JSON line to <file>" },
 		{ TP_OPT_STRING, 0, "runs", &runs, "<dir>",
@@ -419,8 +419,8 @@ int cmd_resume(struct tp_cli *cli, int argc, char **argv)
 	}
 	ce.file = rc.events;
 	ce.pb = rc.plan->playbook;
+	(void)yes;
 	ro.parallel = ss.parallel;
-	ro.assume_yes = yes;
 	ro.on_event = tp_cli_on_event;
 	ro.payload = &ce;
 	if ((r = tp_rollout_run(&sum, rc.plan, rc.specs, rc.j, &ro, &err))) {

@@ -440,6 +440,28 @@ static char *detached(const char *cmd)
 	return s;
 }
 
+/*
+ * Wait (up to a minute) while dpkg or apt-get runs on the host: after a
+ * crash of ours, the apply we sent may still be running there, and
+ * neither its query nor a second apply may overlap it.
+ */
+#define WAIT_DPKG "i=0; while [ $i -lt 60 ] && cat /proc/[0-9]*/comm " \
+	"2>/dev/null | grep -qx -e dpkg -e apt-get; do sleep 1; " \
+	"i=$((i + 1)); done; "
+
+/* prefix + cmd, freeing cmd; NULL on ENOMEM. */
+static char *prefixed(const char *prefix, char *cmd)
+{
+	char *s = cmd ? malloc(strlen(prefix) + strlen(cmd) + 1) : NULL;
+
+	if (s) {
+		strcpy(s, prefix);
+		strcat(s, cmd);
+	}
+	free(cmd);
+	return s;
+}
+
 static const char *boot_id_cmd(const struct tp_playbook *pb)
 {
 	return pb->boot_id_command ? pb->boot_id_command :
@@ -507,12 +529,14 @@ static const char *next_cmd(struct engine *e, struct rhost *rh,
 			break;
 		case S_APPLY_QUERY:
 			rc = e->ops->query_cmd(&cmd, rh->after, rh->npins, &err);
-			ro->timeout_ms = 60 * 1000;
+			cmd = prefixed(WAIT_DPKG, cmd);
+			ro->timeout_ms = 120 * 1000;
 			break;
 		case S_APPLY:
 			rc = e->ops->apply_cmd(&cmd, e->stage_dir,
 					       rh->staged.items, rh->staged.n,
 					       &err);
+			cmd = prefixed(WAIT_DPKG, cmd);
 			ro->timeout_ms = (int)pb->timeout_apply * 1000;
 			rh->changed = true;
 			jlog(e, name, "apply", TP_JOURNAL_INTENT,
@@ -570,6 +594,7 @@ static const char *next_cmd(struct engine *e, struct rhost *rh,
 			rc = e->ops->rollback_cmd(&cmd, e->keep_dir,
 						  rh->kept.items, rh->kept.n,
 						  rh->removes, rh->nremoves, &err);
+			cmd = prefixed(WAIT_DPKG, cmd);
 			ro->timeout_ms = (int)pb->timeout_rollback * 1000;
 			jlog(e, name, "rollback", TP_JOURNAL_INTENT,
 			     json_pack("{s:o}", "to", pins_json(rh->before,
