@@ -134,7 +134,7 @@ static int records(const char *run, const char *host, const char *step,
 
 Test(fleet_rollout, a_reviewed_plan_is_applied_and_every_host_verified)
 {
-	char pb[256], plan[256], events[256], cmd[512];
+	char pb[256], plan[256], events[256], cmd[1024];
 	struct tp_cmd_result r;
 	json_t *doc;
 	int i;
