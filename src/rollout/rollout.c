@@ -273,6 +273,15 @@ static void host_resume(struct engine *e, struct rhost *rh)
 	const char *name = rh->ph->name, *doubt;
 	const json_t *d;
 
+	/* what rollback needs, whatever the outcome */
+	if ((d = tp_journal_step_data(st, name, "stage", TP_JOURNAL_DONE)))
+		files_from_json(&rh->staged, json_object_get(d, "files"));
+	if ((d = tp_journal_step_data(st, name, "keep", TP_JOURNAL_DONE)))
+		files_from_json(&rh->kept, json_object_get(d, "files"));
+	if ((d = tp_journal_step_data(st, name, "reboot", TP_JOURNAL_INTENT)))
+		snprintf(rh->old_boot, sizeof(rh->old_boot), "%s",
+			 str_or(json_string_value(json_object_get(d, "boot_id"))));
+	rh->changed = tp_journal_step_last(st, name, "apply") != TP_JOURNAL_NONE;
 	if (tp_journal_step_last(st, name, "host") == TP_JOURNAL_DONE) {
 		rh->step = tp_journal_step_done(st, name, "rollback") ?
 				   S_ROLLED_BACK : S_DONE;
@@ -287,14 +296,6 @@ static void host_resume(struct engine *e, struct rhost *rh)
 		rh->unreachable = json_is_true(json_object_get(d, "unreachable"));
 		return;
 	}
-	if ((d = tp_journal_step_data(st, name, "stage", TP_JOURNAL_DONE)))
-		files_from_json(&rh->staged, json_object_get(d, "files"));
-	if ((d = tp_journal_step_data(st, name, "keep", TP_JOURNAL_DONE)))
-		files_from_json(&rh->kept, json_object_get(d, "files"));
-	if ((d = tp_journal_step_data(st, name, "reboot", TP_JOURNAL_INTENT)))
-		snprintf(rh->old_boot, sizeof(rh->old_boot), "%s",
-			 str_or(json_string_value(json_object_get(d, "boot_id"))));
-	rh->changed = tp_journal_step_last(st, name, "apply") != TP_JOURNAL_NONE;
 	doubt = tp_journal_in_doubt(st, name);
 	if (doubt && !strcmp(doubt, "apply"))
 		rh->step = S_APPLY_QUERY;

@@ -85,7 +85,7 @@ static void assert_state(const char *host, const char *foo,
 	snprintf(want, sizeof(want),
 		 "tp-libfoo %s ii \ntp-oldgone %s ii \ntp-reboot %s ii \n"
 		 "tp-service %s ii \n", foo, oldgone, reboot, service);
-	cr_assert_str_eq(got, want, "%s", host);
+	cr_assert_str_eq(got, want, "%s: got\n%swant\n%s", host, got, want);
 	free(got);
 }
 
