@@ -200,9 +200,24 @@ void tp_cli_on_event(void *payload, const json_t *ev)
 		const char *reason = json_string_value(json_object_get(ev, "reason"));
 		json_t *wave = json_object_get(ev, "wave");
 
+		json_t *pr = json_object_get(ev, "progress");
+
 		if (host)
-			fprintf(stderr, "tidepatch: %s: %s%s%s\n", host, name,
-				reason ? ": " : "", reason ? reason : "");
+			fprintf(stderr, "tidepatch: [wave %lld: %lld ok, %lld "
+				"failed, %lld in progress, %lld not reached] "
+				"%s: %s%s%s\n",
+				(long long)json_integer_value(json_object_get(
+					ev, "wave")),
+				(long long)json_integer_value(json_object_get(
+					pr, "succeeded")),
+				(long long)json_integer_value(json_object_get(
+					pr, "failed")),
+				(long long)json_integer_value(json_object_get(
+					pr, "in_progress")),
+				(long long)json_integer_value(json_object_get(
+					pr, "not_reached")),
+				host, name, reason ? ": " : "",
+				reason ? reason : "");
 		else if (wave && json_is_integer(json_object_get(ev, "failed")))
 			fprintf(stderr, "tidepatch: %s %lld: %lld hosts, %lld "
 				"failed, %lld unreachable\n", name,

@@ -149,11 +149,38 @@ static void emit(struct engine *e, json_t *ev)
 	json_decref(ev);
 }
 
+/*
+ * Where the whole rollout stands, for progress displays: verified,
+ * failed (rolled back included), in progress, not reached.
+ */
+static json_t *progress(const struct engine *e)
+{
+	size_t done = 0, failed = 0, busy = 0, untouched = 0, i;
+
+	for (i = 0; i < e->n; i++) {
+		const struct rhost *rh = &e->h[i];
+
+		if (rh->step == S_DONE)
+			done++;
+		else if (rh->step == S_FAILED || rh->step == S_ROLLED_BACK)
+			failed++;
+		else if (rh->step == S_PRECHECK && !rh->changed)
+			untouched++;
+		else
+			busy++;
+	}
+	return json_pack("{s:i, s:i, s:i, s:i}", "succeeded", (int)done,
+			 "failed", (int)failed, "in_progress", (int)busy,
+			 "not_reached", (int)untouched);
+}
+
 static void host_event(struct engine *e, struct rhost *rh, const char *event)
 {
-	emit(e, json_pack("{s:s, s:s, s:s, s:s?}", "event", event, "host",
-			  rh->ph->name, "phase", step_names[rh->step],
-			  "reason", rh->reason[0] ? rh->reason : NULL));
+	emit(e, json_pack("{s:s, s:s, s:i, s:s, s:s?, s:o}", "event", event,
+			  "host", rh->ph->name, "wave", (int)rh->ph->wave,
+			  "phase", step_names[rh->step], "reason",
+			  rh->reason[0] ? rh->reason : NULL, "progress",
+			  progress(e)));
 }
 
 /* ---- files and pins as JSON (journal data) ---- */

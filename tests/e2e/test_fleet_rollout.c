@@ -353,3 +353,31 @@ Test(fleet_rollout, approval_pauses_between_waves_and_rollback_restores_all)
 			"rollback", "-i", inv, "--yes", run, "nosuch", NULL }), 64);
 	tp_cmd_result_release(&r);
 }
+
+Test(fleet_rollout, a_second_rollout_on_the_same_hosts_is_refused)
+{
+	char slow[256], other[256], cmd[2048];
+	struct tp_cmd_result r;
+
+	/* the first run holds its hosts through a long soak */
+	playbook(slow, sizeof(slow), "slow", "\"select\": {\"exclude\": "
+		 "[\"tp-service\"]}, \"soak\": \"60s\"");
+	playbook(other, sizeof(other), "other", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && (setsid %s apply -i inventory --yes %s >slow.log 2>&1 "
+		 "& echo $! >slow.pid); i=0; while [ $i -lt 3000 ] && ! grep -qs "
+		 "'\"event\":\"soak\"\\|\"step\":\"wave\".*\"kind\":\"done\"' "
+		 "runs/*/journal.jsonl; do sleep 0.05; i=$((i+1)); done",
+		 dir, getenv("TP_BIN"), slow);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"apply", "-i", inv, "--yes", other, NULL }), 69, "%s",
+		     r.errout.data);
+	cr_assert(strstr(r.errout.data, "is being rolled out by run"), "%s",
+		  r.errout.data);
+	/* nothing of the second run touched a host: h002 still waits */
+	assert_base("h002");
+	snprintf(cmd, sizeof(cmd), "kill -9 $(cat %s/slow.pid)", dir);
+	e2e_sh(&r, cmd);
+	tp_cmd_result_release(&r);
+}
