@@ -303,8 +303,17 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 	}
 	if ((status = tp_cli_lock_plan_hosts(cli, rc.runs,
 					     tp_journal_run_id(rc.j), rc.plan,
-					     &rc.lock)) >= 0 ||
-	    (status = open_events(cli, events, &rc)) >= 0)
+					     &rc.lock)) >= 0) {
+		/* the run exists now: say in it why it never started */
+		json_t *why = json_pack("{s:s}", "reason", "its hosts are "
+					"locked by another run");
+
+		tp_journal_append(rc.j, NULL, "run", TP_JOURNAL_FAILED, why,
+				  &err);
+		json_decref(why);
+		goto out;
+	}
+	if ((status = open_events(cli, events, &rc)) >= 0)
 		goto out;
 	if (cli->verbosity >= 0)
 		fprintf(stderr, "tidepatch: run %s (journal %s)\n",
