@@ -44,6 +44,7 @@ enum step {
 	S_REBOOT_NEED,		/* reboot wanted? and the boot id before */
 	S_REBOOT,
 	S_WAIT_BOOT,		/* poll the boot id on fresh sessions */
+	S_KERNEL,		/* after a reboot: the newest kernel runs? */
 	S_VERIFY,
 	S_ROLLBACK,
 	S_DONE,			/* verified */
@@ -54,7 +55,7 @@ enum step {
 
 static const char *const step_names[] = {
 	"precheck", "backup", "stage", "keep", "apply", "apply", "reboot",
-	"reboot", "reboot", "verify", "rollback", "done", "failed",
+	"reboot", "reboot", "reboot", "verify", "rollback", "done", "failed",
 	"rolled_back", "pending",
 };
 
@@ -79,6 +80,7 @@ struct rhost {
 };
 
 struct engine {
+	const struct tp_pkg_backend *backend;
 	const struct tp_plan *plan;
 	const struct tp_playbook *pb;
 	struct tp_journal *j;
@@ -334,7 +336,7 @@ static void host_resume(struct engine *e, struct rhost *rh)
 	else if (tp_journal_step_done(st, name, "verify"))
 		rh->step = S_DONE;
 	else if (tp_journal_step_done(st, name, "reboot"))
-		rh->step = S_VERIFY;
+		rh->step = S_KERNEL;
 	else if (tp_journal_step_done(st, name, "apply"))
 		rh->step = S_REBOOT_NEED;
 	else if (tp_journal_step_done(st, name, "keep"))
@@ -599,6 +601,14 @@ static const char *next_cmd(struct engine *e, struct rhost *rh,
 			cmd = strdup(boot_id_cmd(pb));
 			ro->timeout_ms = 30 * 1000;
 			break;
+		case S_KERNEL:
+			/* the running kernel and the installed ones, apart */
+			cmd = malloc(strlen(e->backend->installed_cmd) + 64);
+			if (cmd)
+				sprintf(cmd, "uname -r; echo tp-kernels; %s",
+					e->backend->installed_cmd);
+			ro->timeout_ms = 120 * 1000;
+			break;
 		case S_VERIFY:
 			if (!tp_checks_count(pb, TP_CHECKS_VERIFY)) {
 				jlog(e, name, "verify", TP_JOURNAL_DONE,
@@ -818,8 +828,40 @@ static void feed_step(struct engine *e, struct rhost *rh,
 			jlog(e, name, "reboot", TP_JOURNAL_DONE,
 			     json_pack("{s:s}", "boot_id", id));
 			host_event(e, rh, "host-rebooted");
+			rh->step = S_KERNEL;
+		}
+		return;
+	}
+	case S_KERNEL: {
+		/*
+		 * A reboot is proven by the boot id, and a kernel update by
+		 * the kernel that runs after it: the newest installed one.
+		 */
+		const char *sep = strstr(out, "\ntp-kernels\n");
+		struct tp_pkg_list inst = { 0 };
+		char running[256], *newest = NULL;
+
+		snprintf(running, sizeof(running), "%.*s",
+			 (int)strcspn(out, "\n"), out);
+		if (res->exit_status || !sep ||
+		    e->backend->parse_installed(&inst, sep + 12,
+						res->out.len - (size_t)(sep + 12 - out),
+						&err) ||
+		    e->backend->newest_kernel(&newest, &inst, &err)) {
+			fail_step(e, rh, "reboot", "cannot tell which kernel "
+				  "runs: %s", err.msg[0] ? err.msg : "no output");
+		} else if (newest && strcmp(newest, running)) {
+			fail_step(e, rh, "reboot", "kernel %s runs after the "
+				  "reboot, but %s is the newest installed",
+				  running, newest);
+		} else {
+			jlog(e, name, "kernel", TP_JOURNAL_NOTE,
+			     json_pack("{s:s, s:s?}", "running", running,
+				       "newest_installed", newest));
 			rh->step = S_VERIFY;
 		}
+		free(newest);
+		tp_pkg_list_release(&inst);
 		return;
 	}
 	case S_VERIFY:
@@ -1029,6 +1071,7 @@ static int engine_init(struct engine *e, const struct tp_plan *plan,
 	e->pb = plan->playbook;
 	e->j = j;
 	e->o = o;
+	e->backend = be;
 	e->ops = be ? be->rollout : NULL;
 	if (!e->ops)
 		return tp_err_set(err, TP_EUNSUPPORTED, "no package backend "

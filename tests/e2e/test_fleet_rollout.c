@@ -136,8 +136,12 @@ Test(fleet_rollout, a_reviewed_plan_is_applied_and_every_host_verified)
 	json_t *doc;
 	int i;
 
-	playbook(pb, sizeof(pb), "good", "\"select\": {\"exclude\": "
-		 "[\"tp-service\"]}");
+	snprintf(cmd, sizeof(cmd), "\"select\": {\"exclude\": "
+		 "[\"tp-service\"]}, \"backup\": {\"command\": \"touch "
+		 "/var/tmp/tp-backup\"}, \"notify\": [{\"command\": \"cat >> "
+		 "%s/notify.log\", \"events\": [\"wave-end\", "
+		 "\"rollout-end\"]}]", dir);
+	playbook(pb, sizeof(pb), "good", cmd);
 	snprintf(plan, sizeof(plan), "%s/plan.json", dir);
 	snprintf(events, sizeof(events), "%s/events.jsonl", dir);
 	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
@@ -173,6 +177,13 @@ Test(fleet_rollout, a_reviewed_plan_is_applied_and_every_host_verified)
 		cr_assert_eq(r.exit_status, 0, "%s reboot request left", host);
 		cr_assert_neq(strcmp(r.out.data, "first-boot\n"), 0, "%s", host);
 	}
+	/* the backup step ran on every host before anything changed */
+	snprintf(cmd, sizeof(cmd), "ls %s/hosts/h00[123]/root/var/tmp/tp-backup "
+		 "| wc -l; wc -l < %s/notify.log; grep -c '\"wave-end\"' "
+		 "%s/notify.log", dir, dir, dir);
+	e2e_sh(&r, cmd);
+	/* hooks hear only the events they asked for: 2 waves, 1 end */
+	cr_assert_str_eq(r.out.data, "3\n3\n2\n", "%s", r.errout.data);
 	/* events: JSON Lines, every wave and host */
 	snprintf(cmd, sizeof(cmd), "grep -c '\"event\":\"host-done\"' %s; "
 		 "grep -c '\"event\":\"wave-end\"' %s; "
