@@ -7,6 +7,8 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deps            apt-get install what is missing (idempotent)
 #   make bench           benchmarks (bench/)
+#   make demo            plan, apply, a failed canary, rollback on a
+#                        throw-away 4-host fleet (root; scripts/demo.sh)
 #   make WERROR=1        warnings are errors (CI)
 #   make SAN=1           build with ASan+UBSan into build-san/
 #
@@ -68,7 +70,7 @@ MAN1 := $(wildcard man/*.1)
 MAN5 := $(wildcard man/*.5)
 
 .PHONY: all check check-unit check-e2e deps install uninstall clean bench \
-	fleet-image fleet-check lint-man
+	fleet-image fleet-check lint-man demo
 
 all: $(PROG)
 
@@ -114,6 +116,12 @@ lint-man:
 # checks each (special hosts included) with OpenSSH, tears them down.
 fleet-check: fleet-image
 	sh tests/fleet/check.sh
+
+# A rollout from plan to rollback on a 4-host fleet with its own apt
+# repository, torn down afterwards (also on Ctrl-C). Waits for
+# /tmp/tp-fleet.lock: one fleet at a time on a machine.
+demo: $(PROG) fleet-image
+	sh scripts/demo.sh
 
 check: deps
 	$(MAKE) all
