@@ -237,15 +237,21 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 
 	memset(&rc, 0, sizeof(rc));
 	tp_buf_init(&text, TP_PLAN_FILE_MAX);
+	/* as typed: parsing reorders argv */
+	if (!(cmdline = command_line(argc, argv))) {
+		tp_cli_error(cli, "out of memory");
+		return TP_EXIT_SOFTWARE;
+	}
 	if ((status = tp_cli_parse_command(opts, apply_usage, argc, argv,
 					   &nargs)) >= 0)
-		return status;
+		goto out;
 	if (nargs != 2) {
 		tp_opts_usage(stderr, apply_usage, opts);
-		return TP_EXIT_USAGE;
+		status = TP_EXIT_USAGE;
+		goto out;
 	}
 	if ((status = tp_cli_check_ssh(cli, &ss)) >= 0)
-		return status;
+		goto out;
 	if (is_plan_file(argv[1]))
 		status = load_plan(cli, argv[1], &rc.plan);
 	else
@@ -273,11 +279,12 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 	if ((status = tp_cli_plan_specs(cli, &ss, rc.plan, &rc.inv, &rc.pick,
 					&rc.npick, &rc.specs)) >= 0)
 		goto out;
+	if ((status = open_events(cli, events, &rc)) >= 0)
+		goto out;
 	tp_cli_runs_dir(rc.runs, sizeof(rc.runs), ss.inventory, runs);
 	commits(rc.plan->playbook_file, rc.inv->source, pbc, invc);
 	names = calloc(rc.plan->nupdate + 1, sizeof(*names));
-	cmdline = command_line(argc, argv);
-	if (!names || !cmdline) {
+	if (!names) {
 		tp_cli_error(cli, "out of memory");
 		status = TP_EXIT_SOFTWARE;
 		goto out;
@@ -313,8 +320,6 @@ int cmd_apply(struct tp_cli *cli, int argc, char **argv)
 		json_decref(why);
 		goto out;
 	}
-	if ((status = open_events(cli, events, &rc)) >= 0)
-		goto out;
 	if (cli->verbosity >= 0)
 		fprintf(stderr, "tidepatch: run %s (journal %s)\n",
 			tp_journal_run_id(rc.j), tp_journal_dir(rc.j));

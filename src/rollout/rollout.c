@@ -311,6 +311,13 @@ static void host_resume(struct engine *e, struct rhost *rh)
 		snprintf(rh->old_boot, sizeof(rh->old_boot), "%s",
 			 str_or(json_string_value(json_object_get(d, "boot_id"))));
 	rh->changed = tp_journal_step_last(st, name, "apply") != TP_JOURNAL_NONE;
+	doubt = tp_journal_in_doubt(st, name);
+	if (doubt && !strcmp(doubt, "rollback")) {
+		/* a rollback cut short, even of a host with an outcome:
+		 * finish it before anything else */
+		rh->step = S_ROLLBACK;
+		return;
+	}
 	if (tp_journal_step_last(st, name, "host") == TP_JOURNAL_DONE) {
 		rh->step = tp_journal_step_done(st, name, "rollback") ?
 				   S_ROLLED_BACK : S_DONE;
@@ -325,7 +332,6 @@ static void host_resume(struct engine *e, struct rhost *rh)
 		rh->unreachable = json_is_true(json_object_get(d, "unreachable"));
 		return;
 	}
-	doubt = tp_journal_in_doubt(st, name);
 	if (doubt && !strcmp(doubt, "apply"))
 		rh->step = S_APPLY_QUERY;
 	else if (doubt && !strcmp(doubt, "reboot")) {
@@ -368,6 +374,7 @@ static void finish_host(struct engine *e, struct rhost *rh, enum step to)
 		     json_pack("{s:s, s:s, s:b}", "outcome", "failed", "reason",
 			       rh->reason, "unreachable", rh->unreachable));
 	host_event(e, rh, to == S_DONE ? "host-done" :
+			  to == S_ROLLED_BACK ? "host-rolled-back" :
 			  rh->unreachable ? "host-unreachable" : "host-failed");
 }
 
@@ -400,13 +407,13 @@ static void fail_step(struct engine *e, struct rhost *rh, const char *step,
 	}
 	switch (e->pb->on_failure) {
 	case TP_PB_ONFAIL_ROLLBACK_HOST:
+		host_event(e, rh, "host-failed");	/* then rolled back */
 		rh->step = S_ROLLBACK;
-		host_event(e, rh, "host-rollback");
 		break;
 	case TP_PB_ONFAIL_ROLLBACK_WAVE:
+		host_event(e, rh, "host-failed");
 		rh->wave_rollback = true;
 		rh->step = S_ROLLBACK;
-		host_event(e, rh, "host-rollback");
 		break;
 	default:
 		e->halt = true;
@@ -1187,9 +1194,11 @@ int tp_rollout_run(struct tp_rollout_summary *out, const struct tp_plan *plan,
 		if (e.pb->on_failure == TP_PB_ONFAIL_ROLLBACK_WAVE) {
 			bool any = false;
 
+			/* a host that failed after changing takes its wave
+			 * back, and the rollout stops (tidepatch-playbook(5)) */
 			for (i = 0; i < n; i++)
-				any |= e.h[hosts[i]].wave_rollback ||
-				       e.h[hosts[i]].step == S_FAILED;
+				any |= e.h[hosts[i]].wave_rollback;
+			e.halt |= any;
 			for (i = 0; any && i < n; i++) {
 				struct rhost *rh = &e.h[hosts[i]];
 
