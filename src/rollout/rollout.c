@@ -92,8 +92,7 @@ struct engine {
 	size_t nseg;
 	char stage_dir[TP_PKG_DIR_MAX + 1];
 	char keep_dir[TP_PKG_DIR_MAX + 1];
-	struct tp_pkg_file_list ref;	/* the canary's staged files */
-	bool have_ref;
+	struct tp_pkg_file_list ref;	/* every file staged so far */
 	bool halt;		/* the halt policy was triggered */
 	int io_rc;		/* a journal write failed: stop */
 	struct tp_err io_err;
@@ -662,6 +661,74 @@ static const char *next_cmd(struct engine *e, struct rhost *rh,
 
 /* ---- the steps: outcomes ---- */
 
+static int file_copy(struct tp_pkg_file *to, const struct tp_pkg_file *f)
+{
+	*to = *f;
+	to->name = strdup(f->name);
+	to->arch = strdup(f->arch);
+	to->version = strdup(f->version);
+	to->filename = strdup(f->filename);
+	return to->name && to->arch && to->version && to->filename ? 0 : -1;
+}
+
+/*
+ * The same package version must be the same bytes on every host: the
+ * first host that stages a file (the canary, for what it installs) sets
+ * its size and SHA-256, every later host must match. Hosts may stage
+ * different sets (one already has a fix): files are compared by name,
+ * and a file no host staged before joins the reference, journaled (the
+ * latest "reference" record holds them all, for resume).
+ */
+static bool check_reference(struct engine *e, const struct rhost *rh,
+			    char *why, size_t size)
+{
+	size_t i, k, added = 0;
+
+	for (i = 0; i < rh->staged.n; i++) {
+		const struct tp_pkg_file *f = &rh->staged.items[i];
+
+		for (k = 0; k < e->ref.n; k++)
+			if (!strcmp(e->ref.items[k].filename, f->filename))
+				break;
+		if (k < e->ref.n) {
+			const struct tp_pkg_file *r = &e->ref.items[k];
+
+			if (strcmp(r->sha256, f->sha256) || r->size != f->size) {
+				snprintf(why, size, "%s differs from what the "
+					 "first host got (sha256 %.16s... %llu "
+					 "bytes, not %.16s... %llu bytes)",
+					 f->filename, f->sha256, f->size,
+					 r->sha256, r->size);
+				return false;
+			}
+			continue;
+		}
+		if (e->ref.n == e->ref.alloc) {
+			size_t cap = e->ref.alloc ? e->ref.alloc * 2 : 16;
+			struct tp_pkg_file *v = realloc(e->ref.items,
+							cap * sizeof(*v));
+
+			if (!v) {
+				snprintf(why, size, "out of memory");
+				return false;
+			}
+			e->ref.items = v;
+			e->ref.alloc = cap;
+		}
+		if (file_copy(&e->ref.items[e->ref.n], f)) {
+			snprintf(why, size, "out of memory");
+			return false;
+		}
+		e->ref.n++;
+		added++;
+	}
+	if (added)
+		jlog(e, NULL, "reference", TP_JOURNAL_DONE,
+		     json_pack("{s:s, s:o}", "host", rh->ph->name, "files",
+			       files_json(&e->ref)));
+	return true;
+}
+
 /* Installed versions against pins; false with the first difference. */
 static bool pins_hold(struct engine *e, const struct tp_pkg_pin *want,
 		      size_t n, const struct tp_pkg_pin *names, size_t nn,
@@ -737,20 +804,8 @@ static void feed_step(struct engine *e, struct rhost *rh,
 			fail_step(e, rh, "stage", "%s", err.msg);
 			return;
 		}
-		if (!e->have_ref) {
-			/* the first host staged is the canary: its files are
-			 * what every later host must get, byte for byte */
-			json_t *fj = files_json(&rh->staged);
-
-			jlog(e, NULL, "reference", TP_JOURNAL_DONE,
-			     json_pack("{s:s, s:O}", "host", name, "files", fj));
-			tp_pkg_file_list_release(&e->ref);
-			e->have_ref = !files_from_json(&e->ref, fj);
-			json_decref(fj);
-		} else if (!tp_pkg_files_match(&e->ref, &rh->staged, why,
-					       sizeof(why))) {
-			fail_step(e, rh, "stage", "refused: the files differ "
-				  "from the canary's: %s", why);
+		if (!check_reference(e, rh, why, sizeof(why))) {
+			fail_step(e, rh, "stage", "refused: %s", why);
 			return;
 		}
 		jlog(e, name, "stage", TP_JOURNAL_DONE,
@@ -1104,8 +1159,8 @@ static int engine_init(struct engine *e, const struct tp_plan *plan,
 	}
 	ref = tp_journal_step_data(tp_journal_state(j), NULL, "reference",
 				   TP_JOURNAL_DONE);
-	if (ref && !files_from_json(&e->ref, json_object_get(ref, "files")))
-		e->have_ref = true;
+	if (ref && files_from_json(&e->ref, json_object_get(ref, "files")))
+		tp_pkg_file_list_release(&e->ref);	/* start afresh */
 	return 0;
 }
 
