@@ -12,6 +12,7 @@
 #ifndef TIDEPATCH_INVENTORY_H
 #define TIDEPATCH_INVENTORY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -95,6 +96,16 @@ struct tp_inv_problems {
 void tp_inv_problems_init(struct tp_inv_problems *p);
 /* Free every problem; p can be reused. NULL is allowed. */
 void tp_inv_problems_release(struct tp_inv_problems *p);
+
+/*
+ * Append a problem (file, JSON path or NULL, line/column or 0, the
+ * message from fmt) to p: the one way every loader reports. Returns 0,
+ * or -1 when memory ran out (p is left as it was).
+ */
+int tp_inv_problem_vadd(struct tp_inv_problems *p, const char *file,
+			const char *path, int line, int column,
+			const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
 
 /*
  * Format one problem as a line without newline, "file: $.path: msg" or

@@ -42,42 +42,14 @@ void tp_adv_problem(struct tp_adv_sink *s, const char *file,
 		    const char *path, int line, int column, const char *fmt,
 		    ...)
 {
-	struct tp_inv_problems *pr = s->pr;
-	struct tp_inv_problem *p;
-	char msg[1024];
 	va_list ap;
 
-	if (!pr)
+	if (!s->pr)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (pr->n == pr->cap) {
-		size_t cap = pr->cap ? pr->cap * 2 : 16;
-		void *v = realloc(pr->v, cap * sizeof(*pr->v));
-
-		if (!v) {
-			s->oom = true;
-			return;
-		}
-		pr->v = v;
-		pr->cap = cap;
-	}
-	p = &pr->v[pr->n];
-	memset(p, 0, sizeof(*p));
-	p->file = strdup(file ? file : "");
-	p->path = path ? strdup(path) : NULL;
-	p->msg = strdup(msg);
-	p->line = line;
-	p->column = column;
-	if (!p->file || !p->msg || (path && !p->path)) {
-		free(p->file);
-		free(p->path);
-		free(p->msg);
+	if (tp_inv_problem_vadd(s->pr, file, path, line, column, fmt, ap))
 		s->oom = true;
-		return;
-	}
-	pr->n++;
+	va_end(ap);
 }
 
 void tp_adv_pathf(char *dst, size_t size, const char *fmt, ...)

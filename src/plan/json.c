@@ -323,40 +323,12 @@ static void problem(struct vctx *c, const char *path, int line, int column,
 static void problem(struct vctx *c, const char *path, int line, int column,
 		    const char *fmt, ...)
 {
-	struct tp_inv_problems *pr = c->pr;
-	struct tp_inv_problem *p;
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (pr->n == pr->cap) {
-		size_t cap = pr->cap ? pr->cap * 2 : 16;
-		void *v = realloc(pr->v, cap * sizeof(*pr->v));
-
-		if (!v) {
-			c->oom = true;
-			return;
-		}
-		pr->v = v;
-		pr->cap = cap;
-	}
-	p = &pr->v[pr->n];
-	memset(p, 0, sizeof(*p));
-	p->file = strdup(c->file);
-	p->path = path ? strdup(path) : NULL;
-	p->msg = strdup(msg);
-	p->line = line;
-	p->column = column;
-	if (!p->file || !p->msg || (path && !p->path)) {
-		free(p->file);
-		free(p->path);
-		free(p->msg);
+	if (tp_inv_problem_vadd(c->pr, c->file, path, line, column, fmt, ap))
 		c->oom = true;
-		return;
-	}
-	pr->n++;
+	va_end(ap);
 }
 
 #define PROBLEM(c, path, ...) problem(c, path, 0, 0, __VA_ARGS__)
