@@ -33,7 +33,8 @@
  * journal.jsonl, JSON Lines: one compact JSON object per line, ASCII
  * only (non-ASCII escaped), ended by "\n", keys in this order:
  *   {"seq":7,"time":"2026-11-22T12:00:03Z","host":"web1","step":"apply",
- *    "kind":"intent","data":{"before":{"openssl":"3.0.11-1~deb12u1"}}}
+ *    "kind":"intent","data":{"before":[{"name":"libssl3","arch":"amd64",
+ *    "version":"3.0.11-1~deb12u1"}],"after":[...]}}
  *   seq   integer >= 1, strictly increasing down the file (consecutive
  *         unless a torn line was cut off, whose number is then reused)
  *   time  UTC, "YYYY-MM-DDTHH:MM:SSZ", when the record was appended
