@@ -400,3 +400,60 @@ Test(fleet_rollout, a_second_rollout_on_the_same_hosts_is_refused)
 	e2e_sh(&r, cmd);
 	tp_cmd_result_release(&r);
 }
+
+Test(fleet_rollout, rollback_wave_takes_back_the_whole_wave_and_halts)
+{
+	char pb[256], cmd[1024];
+	struct tp_cmd_result r;
+
+	/* only h003 fails its verification: a marker in its root */
+	snprintf(cmd, sizeof(cmd), "touch %s/hosts/h003/root/etc/tp-fail", dir);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0);
+	playbook(pb, sizeof(pb), "wave", "\"select\": {\"exclude\": "
+		 "[\"tp-service\"]}, \"on_failure\": \"rollback-wave\", "
+		 "\"budget\": {\"wave\": {\"max_failed\": \"100%\"}, "
+		 "\"total\": {\"max_failed\": \"100%\"}}, "
+		 "\"description\": \"h003 fails\"");
+	/* the helper's verify checks tp-service; add the marker check */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/\"tp-service-check\"\\]/"
+		 "\"tp-service-check\", \"test ! -e \\/etc\\/tp-fail\"]/' %s", pb);
+	e2e_sh(&r, cmd);
+	cr_assert_eq(r.exit_status, 0, "%s", r.errout.data);
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"apply", "-i", inv, "--yes", pb, NULL }), 2, "%s",
+		     r.errout.data);
+	cr_assert(strstr(r.errout.data, "halted: 1 verified, 0 failed, 2 rolled "
+				       "back"), "%s", r.errout.data);
+	/* wave 1 (h001) keeps its update; all of wave 2 is taken back */
+	assert_state("h001", "1.0-2", "1.1-1", "1.1-1", "1.0-1");
+	assert_base("h002");
+	assert_base("h003");
+	tp_cmd_result_release(&r);
+}
+
+Test(fleet_rollout, a_closed_maintenance_window_pauses_before_any_change)
+{
+	char pb[256], extra[256];
+	struct tp_cmd_result r;
+	time_t from = time(NULL) + 12 * 3600, to = from + 120;
+	struct tm a, b;
+
+	/* a two-minute window twelve hours from now (closed now, whatever
+	 * the minute: the end is computed, not added to the minutes) */
+	gmtime_r(&from, &a);
+	gmtime_r(&to, &b);
+	snprintf(extra, sizeof(extra), "\"window\": {\"start\": \"%02d:%02d\", "
+		 "\"end\": \"%02d:%02d\", \"timezone\": \"UTC\"}", a.tm_hour,
+		 a.tm_min, b.tm_hour, b.tm_min);
+	playbook(pb, sizeof(pb), "window", extra);
+	cr_assert_eq(e2e_tidepatch(&r, NULL, (const char *[]){
+			"apply", "-i", inv, "--yes", pb, NULL }), 75, "%s",
+		     r.errout.data);
+	cr_assert(strstr(r.errout.data, "maintenance window"), "%s",
+		  r.errout.data);
+	assert_base("h001");
+	assert_base("h002");
+	assert_base("h003");
+	tp_cmd_result_release(&r);
+}
