@@ -108,6 +108,15 @@ int tp_inv_problem_vadd(struct tp_inv_problems *p, const char *file,
 	__attribute__((format(printf, 6, 0)));
 
 /*
+ * dst = parent + ".key", or parent + ["key"] (JSON-escaped) when key is
+ * not a plain identifier, so the place of an odd key is unambiguous;
+ * truncated to size, always NUL-terminated. The JSON path every loader
+ * reports problems with.
+ */
+void tp_inv_path_key(char *dst, size_t size, const char *parent,
+		     const char *key);
+
+/*
  * Format one problem as a line without newline, "file: $.path: msg" or
  * "file:line:col: msg", into buf of size bytes (truncated, always NUL
  * terminated).

@@ -149,40 +149,6 @@ static void prob(struct ld *ld, const char *path, const char *fmt, ...)
 	tp_adv_problem(&ld->sink, ld->file, path, 0, 0, "%s", msg);
 }
 
-/* Append ".key", or ["key"] when key is not a plain identifier, as the
- * inventory does, so the place of an odd unknown key is unambiguous. */
-static void path_key(char *dst, size_t size, const char *parent,
-		     const char *key)
-{
-	const char *k;
-	bool plain = isalpha((unsigned char)*key) || *key == '_';
-	size_t n;
-
-	for (k = key; *k && plain; k++)
-		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-')
-			plain = false;
-	if (plain) {
-		tp_adv_pathf(dst, size, "%s.%s", parent, key);
-		return;
-	}
-	n = (size_t)snprintf(dst, size, "%s[\"", parent);
-	for (k = key; *k && n + 8 < size; k++) {
-		unsigned char ch = (unsigned char)*k;
-
-		if (ch == '"' || ch == '\\')
-			n += (size_t)snprintf(dst + n, size - n, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			n += (size_t)snprintf(dst + n, size - n, "\\u%04x",
-					      ch);
-		else
-			dst[n++] = (char)ch;
-	}
-	if (n + 3 <= size)
-		memcpy(dst + n, "\"]", 3);
-	else
-		dst[size - 1] = '\0';
-}
-
 /*
  * "30d" -> seconds. Digits, then exactly one unit; no sign, no spaces,
  * no fractions: a deadline is a policy decision, written plainly.
@@ -388,7 +354,7 @@ static int load_rule(struct ld *ld, const char *path, json_t *obj,
 		char **dst = NULL;
 		size_t before = ld->nproblems;
 
-		path_key(kp, sizeof(kp), path, key);
+		tp_inv_path_key(kp, sizeof(kp), path, key);
 		if (!strcmp(key, "advisory"))
 			dst = &r->advisory;
 		else if (!strcmp(key, "package"))
@@ -467,7 +433,7 @@ static void load_deadlines(struct ld *ld, json_t *obj, struct tp_policy *t)
 		int64_t *dst = NULL, secs = 0;
 		int rc;
 
-		path_key(kp, sizeof(kp), "$.deadlines", key);
+		tp_inv_path_key(kp, sizeof(kp), "$.deadlines", key);
 		for (i = 0; i < TP_PRIO_COUNT; i++)
 			if (!strcmp(key, deadline_keys[i])) {
 				dst = &t->deadline_s[i];
@@ -509,12 +475,12 @@ static void load_deadlines(struct ld *ld, json_t *obj, struct tp_policy *t)
 		fmt_duration(a, sizeof(a), more);
 		fmt_duration(b, sizeof(b), less);
 		if (set[i - 1]) {
-			path_key(kp, sizeof(kp), "$.deadlines",
+			tp_inv_path_key(kp, sizeof(kp), "$.deadlines",
 				 deadline_keys[i - 1]);
 			prob(ld, kp, "must not be shorter than the %s "
 			     "deadline (%s)", deadline_keys[i], a);
 		} else {
-			path_key(kp, sizeof(kp), "$.deadlines",
+			tp_inv_path_key(kp, sizeof(kp), "$.deadlines",
 				 deadline_keys[i]);
 			prob(ld, kp, "must not be longer than the %s "
 			     "deadline (%s)", deadline_keys[i - 1], b);
@@ -551,7 +517,7 @@ static int load_doc(struct ld *ld, json_t *doc, struct tp_policy *t)
 				       &t->nmitigate))
 				return -1;
 		} else {
-			path_key(kp, sizeof(kp), "$", key);
+			tp_inv_path_key(kp, sizeof(kp), "$", key);
 			prob(ld, kp, "unknown key");
 		}
 	}

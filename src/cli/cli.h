@@ -245,6 +245,11 @@ int tp_cli_build_plan(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 		      const struct tp_cli_comp *cc, const char *path,
 		      struct tp_plan **out);
 
+/* Print each problem of a load as a line on f, after prefix. */
+struct tp_inv_problems;
+void tp_cli_print_problems(FILE *f, const struct tp_inv_problems *pr,
+			   const char *prefix);
+
 /* Range-check the settings: -1 to go on, or an exit status (printed). */
 int tp_cli_check_ssh(const struct tp_cli *cli, const struct tp_cli_ssh *ss);
 

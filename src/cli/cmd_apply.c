@@ -35,18 +35,6 @@ static const char *const rollback_usage[] = {
 	NULL,
 };
 
-static void print_problems(const struct tp_inv_problems *pr)
-{
-	size_t i;
-
-	for (i = 0; i < pr->n; i++) {
-		char line[1024];
-
-		tp_inv_problem_format(&pr->v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-	}
-}
-
 /* Is path a plan document (rather than a playbook)? */
 static bool is_plan_file(const char *path)
 {
@@ -68,7 +56,7 @@ static int load_plan(const struct tp_cli *cli, const char *path,
 
 	tp_inv_problems_init(&pr);
 	rc = tp_plan_load(out, path, &pr, &err);
-	print_problems(&pr);
+	tp_cli_print_problems(stderr, &pr, "");
 	tp_inv_problems_release(&pr);
 	if (rc) {
 		tp_cli_error(cli, "%s", err.msg);
@@ -365,7 +353,7 @@ static int open_run(const struct tp_cli *cli, const struct tp_cli_ssh *ss,
 	tp_inv_problems_init(&pr);
 	r = tp_plan_load_buffer(&rc->plan, "plan.json", data, len, &pr, &err);
 	free(data);
-	print_problems(&pr);
+	tp_cli_print_problems(stderr, &pr, "");
 	tp_inv_problems_release(&pr);
 	if (!r && run->plan_digest && strcmp(run->plan_digest, rc->plan->digest))
 		r = tp_err_set(&err, TP_ECONFIG, "the run's plan.json does not "

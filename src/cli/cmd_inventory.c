@@ -81,18 +81,6 @@ static int print_json(json_t *doc)
 	return TP_EXIT_OK;
 }
 
-static void print_problems(FILE *f, const struct tp_inv_problems *pr,
-			   const char *prefix)
-{
-	char line[2048];
-	size_t i;
-
-	for (i = 0; i < pr->n; i++) {
-		tp_inv_problem_format(&pr->v[i], line, sizeof(line));
-		fprintf(f, "%s%s\n", prefix, line);
-	}
-}
-
 static void join(char *dst, size_t size, char *const *v, size_t n,
 		 const char *sep)
 {
@@ -266,7 +254,7 @@ static int cmd_check(const struct tp_inventory *inv,
 		return pr->n ? TP_EXIT_CONFIG : TP_EXIT_OK;
 	}
 	if (pr->n) {
-		print_problems(stdout, pr, "");
+		tp_cli_print_problems(stdout, pr, "");
 		fflush(stdout);
 		tp_cli_error(cli, "%zu problem%s in inventory %s", pr->n,
 			     pr->n == 1 ? "" : "s", path);
@@ -336,7 +324,7 @@ int cmd_inventory(struct tp_cli *cli, int argc, char **argv)
 	} else if (!strcmp(sub, "check")) {
 		status = cmd_check(inv, &pr, path, fmt, cli);
 	} else if (rc) {
-		print_problems(stderr, &pr, "tidepatch: error: ");
+		tp_cli_print_problems(stderr, &pr, "tidepatch: error: ");
 		tp_cli_error(cli, "%s (see 'tidepatch inventory check')",
 			     err.msg);
 		status = TP_EXIT_CONFIG;

@@ -35,18 +35,6 @@ static const char *const usage[] = {
 
 enum plan_format { PF_TEXT, PF_JSON, PF_MARKDOWN };
 
-static void print_problems(const struct tp_inv_problems *pr)
-{
-	size_t i;
-
-	for (i = 0; i < pr->n; i++) {
-		char line[1024];
-
-		tp_inv_problem_format(&pr->v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-	}
-}
-
 /* The playbook's bytes, which the plan embeds verbatim. */
 static int read_playbook(const struct tp_cli *cli, const char *path,
 			 struct tp_buf *b)
@@ -255,7 +243,7 @@ static int plan_hosts(const struct tp_cli *cli, struct tp_cli_ssh *ss,
 	in.first_seen = seen;
 	in.now = time(NULL);
 	rc = tp_plan_build(&plan, &in, &pr, &err);
-	print_problems(&pr);
+	tp_cli_print_problems(stderr, &pr, "");
 	if (rc) {
 		tp_cli_error(cli, "%s", err.msg);
 		status = rc == TP_ENOTFOUND ? TP_EXIT_DATAERR :
@@ -313,7 +301,7 @@ static int plan_playbook(const struct tp_cli *cli, struct tp_cli_ssh *ss,
 		goto out;
 	rc = tp_playbook_load_buffer(&pb, path, text.data ? text.data : "",
 				     text.len, &pr, &err);
-	print_problems(&pr);
+	tp_cli_print_problems(stderr, &pr, "");
 	if (rc) {
 		tp_cli_error(cli, "%s", err.msg);
 		status = rc == TP_ECONFIG ? TP_EXIT_CONFIG : tp_cli_exit_for(rc);

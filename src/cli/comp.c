@@ -19,18 +19,6 @@
 #include "tidepatch/advisory.h"
 #include "tidepatch/compliance.h"
 
-static void print_problems(const struct tp_inv_problems *pr)
-{
-	size_t i;
-
-	for (i = 0; i < pr->n; i++) {
-		char line[1024];
-
-		tp_inv_problem_format(&pr->v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-	}
-}
-
 /* The directory the inventory is in: "." for "inventory". */
 static void root_of(char *out, size_t size, const char *inv_path)
 {
@@ -61,7 +49,7 @@ static int load_advisories(const struct tp_cli *cli, const char *path,
 	rc = tp_advisory_db_load(ctx->db, path, &pr, &err);
 	if (!rc && kev && (kev_given || exists(kev)))
 		rc = tp_advisory_db_load_kev(ctx->db, kev, &pr, &err);
-	print_problems(&pr);
+	tp_cli_print_problems(stderr, &pr, "");
 	if (rc) {
 		tp_inv_problems_release(&pr);
 		tp_cli_error(cli, "%s", err.msg);
@@ -155,7 +143,7 @@ int tp_cli_comp_setup(const struct tp_cli *cli, const struct tp_cli_comp *cc,
 	if (cc->policy || exists(path)) {
 		tp_inv_problems_init(&pr);
 		rc = tp_policy_load(ctx->policy, path, &pr, &err);
-		print_problems(&pr);
+		tp_cli_print_problems(stderr, &pr, "");
 		tp_inv_problems_release(&pr);
 		if (rc) {
 			tp_cli_error(cli, "%s", err.msg);

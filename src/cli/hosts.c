@@ -50,14 +50,7 @@ static int load_and_select(const struct tp_cli *cli,
 	tp_inv_problems_init(&pr);
 	rc = tp_inventory_load(inv_out, ss->inventory, &pr, &err);
 	if (rc) {
-		size_t i;
-
-		for (i = 0; i < pr.n; i++) {
-			char line[1024];
-
-			tp_inv_problem_format(&pr.v[i], line, sizeof(line));
-			fprintf(stderr, "%s\n", line);
-		}
+		tp_cli_print_problems(stderr, &pr, "");
 		tp_inv_problems_release(&pr);
 		tp_cli_error(cli, "%s", err.msg);
 		return rc == TP_ENOTFOUND ? TP_EXIT_NOINPUT :

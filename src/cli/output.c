@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tidepatch/inventory.h"
 #include "tidepatch/fs.h"
 
 static void vmsg(const struct tp_cli *cli, const char *kind,
@@ -130,4 +131,16 @@ int tp_cli_write_output(const char *path, const char *data, size_t len,
 		return 0;
 	}
 	return tp_fs_write_file(path, data, len, err);
+}
+
+void tp_cli_print_problems(FILE *f, const struct tp_inv_problems *pr,
+			   const char *prefix)
+{
+	char line[2048];
+	size_t i;
+
+	for (i = 0; i < pr->n; i++) {
+		tp_inv_problem_format(&pr->v[i], line, sizeof(line));
+		fprintf(f, "%s%s\n", prefix, line);
+	}
 }

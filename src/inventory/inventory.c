@@ -227,8 +227,8 @@ static void pathf(char *dst, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append ".key", or ["key"] when key is not a plain identifier. */
-static void path_key(char *dst, size_t size, const char *parent,
+/* See inventory.h. */
+void tp_inv_path_key(char *dst, size_t size, const char *parent,
 		     const char *key)
 {
 	const char *p;
@@ -468,7 +468,7 @@ static void parse_level(struct ctx *c, const char *file, json_t *obj,
 	lv->file = file;
 	lv->become = lv->crit = lv->expo = -1;
 	json_object_foreach(obj, key, v) {
-		path_key(p, sizeof(p), lv->path, key);
+		tp_inv_path_key(p, sizeof(p), lv->path, key);
 		if (!key_allowed(kind, key)) {
 			PROBLEM(c, file, p, "unknown key");
 		} else if (!strcmp(key, "address")) {
@@ -536,7 +536,7 @@ static void parse_level(struct ctx *c, const char *file, json_t *obj,
 					   : "low, medium, high, critical");
 			if (val < 0)
 				continue;
-			path_key(tp, sizeof(tp), lv->path, alias[i]);
+			tp_inv_path_key(tp, sizeof(tp), lv->path, alias[i]);
 			if (json_object_get(obj, alias[i])) {
 				if (*slot >= 0 && *slot != val)
 					PROBLEM(c, file, vp, "disagrees with %s",
@@ -585,7 +585,7 @@ static void load_hosts(struct ctx *c, const char *file, json_t *hosts)
 		struct rawhost *h, *dup;
 		void *nv;
 
-		path_key(p, sizeof(p), "$.hosts", name);
+		tp_inv_path_key(p, sizeof(p), "$.hosts", name);
 		if (reserved_group(name)) {
 			PROBLEM(c, file, p, "'%s' is an implicit group and "
 				"cannot be a host name", name);
@@ -639,7 +639,7 @@ static void load_groups(struct ctx *c, const char *file, json_t *groups)
 		struct rawgroup *g;
 		long gi;
 
-		path_key(p, sizeof(p), "$.groups", name);
+		tp_inv_path_key(p, sizeof(p), "$.groups", name);
 		if (reserved_group(name)) {
 			PROBLEM(c, file, p, "'%s' is an implicit group and "
 				"cannot be declared (use \"defaults\")", name);
@@ -706,7 +706,7 @@ static void load_doc(struct ctx *c, const char *file, json_t *doc)
 		else if (!strcmp(key, "groups"))
 			load_groups(c, file, v);
 		else {
-			path_key(p, sizeof(p), "$", key);
+			tp_inv_path_key(p, sizeof(p), "$", key);
 			PROBLEM(c, file, p, "unknown key");
 		}
 	}

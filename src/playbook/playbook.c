@@ -75,38 +75,6 @@ static void pathf(char *dst, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void path_key(char *dst, size_t size, const char *parent,
-		     const char *key)
-{
-	const char *p;
-	bool plain = isalpha((unsigned char)*key) || *key == '_';
-	size_t n;
-
-	for (p = key; *p && plain; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-			plain = false;
-	if (plain) {
-		pathf(dst, size, "%s.%s", parent, key);
-		return;
-	}
-	/* JSON-ish quoting, enough to make the place unambiguous. */
-	n = (size_t)snprintf(dst, size, "%s[\"", parent);
-	for (p = key; *p && n + 8 < size; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"' || ch == '\\')
-			n += (size_t)snprintf(dst + n, size - n, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			n += (size_t)snprintf(dst + n, size - n, "\\u%04x", ch);
-		else
-			dst[n++] = (char)ch;
-	}
-	if (n + 3 <= size)
-		memcpy(dst + n, "\"]", 3);
-	else
-		dst[size - 1] = '\0';
-}
-
 static void path_index(char *dst, size_t size, const char *parent, size_t i)
 {
 	pathf(dst, size, "%s[%zu]", parent, i);
@@ -648,7 +616,7 @@ static void parse_targets(struct ctx *c, const char *path, json_t *v)
 		return;
 	}
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "patterns"))
 			get_strings(c, p, e, PATTERN_MAX, check_pattern, true,
 				    &pb->targets, &pb->ntargets);
@@ -673,7 +641,7 @@ static void parse_select(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "security_only"))
 			get_bool(c, p, e, &pb->security_only);
 		else if (!strcmp(key, "min_severity")) {
@@ -781,7 +749,7 @@ static void parse_waves(struct ctx *c, const char *path, json_t *v)
 				continue;
 			}
 			json_object_foreach(e, key, l) {
-				path_key(kp, sizeof(kp), p, key);
+				tp_inv_path_key(kp, sizeof(kp), p, key);
 				if (strcmp(key, "canary")) {
 					unknown_key(c, kp, key, canary_keys);
 					ok = false;
@@ -830,7 +798,7 @@ static void parse_limits(struct ctx *c, const char *path, json_t *v,
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "max_failed"))
 			get_limit(c, p, e, &b->max_failed);
 		else if (!strcmp(key, "max_unreachable"))
@@ -849,7 +817,7 @@ static void parse_budget(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "wave"))
 			parse_limits(c, p, e, &c->pb->budget_wave);
 		else if (!strcmp(key, "total"))
@@ -893,7 +861,7 @@ static void parse_window(struct ctx *c, const char *path, json_t *v)
 	w->days = 0x7f;
 	w->utc = true;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "days")) {
 			unsigned days = 0;
 			bool ok = true;
@@ -935,7 +903,7 @@ static void parse_window(struct ctx *c, const char *path, json_t *v)
 	require(c, path, v, "start");
 	require(c, path, v, "end");
 	if (have_start && have_end && w->start == w->end) {
-		path_key(p, sizeof(p), path, "end");
+		tp_inv_path_key(p, sizeof(p), path, "end");
 		PROBLEM(c, p, "must differ from start (without \"window\" "
 			"rollouts may run at any time)");
 	}
@@ -952,7 +920,7 @@ static void parse_prechecks(struct ctx *c, const char *path, json_t *v,
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "min_free_mb")) {
 			struct tp_pb_min_free *mf;
 			size_t n = 0;
@@ -967,7 +935,7 @@ static void parse_prechecks(struct ctx *c, const char *path, json_t *v,
 				continue;
 			}
 			json_object_foreach(e, dir, mb) {
-				path_key(ep, sizeof(ep), p, dir);
+				tp_inv_path_key(ep, sizeof(ep), p, dir);
 				if (dir[0] != '/') {
 					PROBLEM(c, ep, "must be an absolute "
 						"path");
@@ -1056,7 +1024,7 @@ static void parse_http(struct ctx *c, const char *path, json_t *v)
 			continue;
 		}
 		json_object_foreach(e, key, f) {
-			path_key(kp, sizeof(kp), p, key);
+			tp_inv_path_key(kp, sizeof(kp), p, key);
 			if (!strcmp(key, "url")) {
 				if ((s = get_string(c, kp, f, URL_MAX)) &&
 				    check_url(c, kp, s)) {
@@ -1101,7 +1069,7 @@ static void parse_verify(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "services")) {
 			get_strings(c, p, e, 255, check_service, false,
 				    &pb->verify_services,
@@ -1168,7 +1136,7 @@ static void parse_backup(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "command"))
 			get_command(c, p, e, &c->pb->backup_command);
 		else if (!strcmp(key, "timeout"))
@@ -1189,7 +1157,7 @@ static void parse_reboot_commands(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if (!strcmp(key, "reboot"))
 			get_command(c, p, e, &c->pb->reboot_command);
 		else if (!strcmp(key, "boot_id"))
@@ -1231,7 +1199,7 @@ static void parse_notify(struct ctx *c, const char *path, json_t *v)
 			continue;
 		}
 		json_object_foreach(e, key, f) {
-			path_key(kp, sizeof(kp), p, key);
+			tp_inv_path_key(kp, sizeof(kp), p, key);
 			if (!strcmp(key, "command")) {
 				ok &= get_command(c, kp, f, &nt[i].command);
 			} else if (!strcmp(key, "timeout")) {
@@ -1295,7 +1263,7 @@ static void parse_timeouts(struct ctx *c, const char *path, json_t *v)
 	if (!is_object(c, path, v))
 		return;
 	json_object_foreach(v, key, e) {
-		path_key(p, sizeof(p), path, key);
+		tp_inv_path_key(p, sizeof(p), path, key);
 		if ((i = lookup(key, timeouts_keys)) >= 0)
 			get_duration(c, p, e, false, slots[i]);
 		else
@@ -1390,7 +1358,7 @@ static void parse_doc(struct ctx *c, json_t *doc)
 		return;
 	}
 	json_object_foreach(doc, key, v) {
-		path_key(p, sizeof(p), "$", key);
+		tp_inv_path_key(p, sizeof(p), "$", key);
 		if (!strcmp(key, "version")) {
 			if (!json_is_integer(v) || (n = json_integer_value(v)) < 1)
 				PROBLEM(c, p, "must be an integer");
