@@ -30,6 +30,8 @@
 #include "tidepatch/pkg_apt.h"
 #include "tidepatch/version.h"
 
+#include "pkg_int.h"
+
 /*
  * The commands. LC_ALL=C is set by the caller. ${source:Package} and
  * ${source:Version} equal the binary's name and version when there is no
@@ -69,48 +71,15 @@ struct span {
 	size_t len;
 };
 
-static bool is_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* strchr(set, c) would also match the NUL that ends set. */
-static bool in_set(int c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
-
-/* Offset of the first control character (C0 or DEL), or -1. */
-static long find_ctl(const char *p, size_t len, bool allow_tab)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\t' && allow_tab)
-			continue;
-		if (c < 0x20 || c == 0x7f)
-			return (long)i;
-	}
-	return -1;
-}
-
 /* dpkg's pkg_name_is_illegal(): [A-Za-z0-9][A-Za-z0-9+.-_]*. */
 static bool valid_name(struct span s)
 {
 	size_t i;
 
-	if (s.len == 0 || s.len > TP_APT_NAME_MAX || !is_alnum(s.p[0]))
+	if (s.len == 0 || s.len > TP_APT_NAME_MAX || !pkg_is_alnum(s.p[0]))
 		return false;
 	for (i = 1; i < s.len; i++)
-		if (!is_alnum(s.p[i]) && !in_set(s.p[i], "+-._"))
+		if (!pkg_is_alnum(s.p[i]) && !pkg_in_set(s.p[i], "+-._"))
 			return false;
 	return true;
 }
@@ -120,10 +89,10 @@ static bool valid_arch(struct span s)
 {
 	size_t i;
 
-	if (s.len == 0 || s.len > TP_APT_ARCH_MAX || !is_alnum(s.p[0]))
+	if (s.len == 0 || s.len > TP_APT_ARCH_MAX || !pkg_is_alnum(s.p[0]))
 		return false;
 	for (i = 1; i < s.len; i++)
-		if (!is_alnum(s.p[i]) && s.p[i] != '-')
+		if (!pkg_is_alnum(s.p[i]) && s.p[i] != '-')
 			return false;
 	return true;
 }
@@ -136,7 +105,7 @@ static bool valid_version(struct span s)
 	if (s.len == 0 || s.len > TP_APT_VERSION_MAX)
 		return false;
 	for (i = 0; i < s.len; i++)
-		if (!is_alnum(s.p[i]) && !in_set(s.p[i], ".+~:-"))
+		if (!pkg_is_alnum(s.p[i]) && !pkg_in_set(s.p[i], ".+~:-"))
 			return false;
 	return true;
 }
@@ -224,7 +193,7 @@ static int parse_installed_line(struct tp_pkg_list *list, const char *line,
 	long at;
 	int rc;
 
-	if ((at = find_ctl(line, len, true)) >= 0)
+	if ((at = pkg_find_ctl(line, len, true)) >= 0)
 		return ctl_error(err, "dpkg-query", lineno, line, at);
 	for (;;) {
 		tab = memchr(p, '\t', (size_t)(end - p));
@@ -245,9 +214,9 @@ static int parse_installed_line(struct tp_pkg_list *list, const char *line,
 				  lineno, n);
 	if (!valid_name(f[F_NAME]))
 		return installed_error(err, lineno, "bad package name");
-	if (f[F_ABBREV].len != 3 || !in_set(f[F_ABBREV].p[0], "uihrp") ||
-	    !in_set(f[F_ABBREV].p[1], "ncHUFWti") ||
-	    !in_set(f[F_ABBREV].p[2], " R"))
+	if (f[F_ABBREV].len != 3 || !pkg_in_set(f[F_ABBREV].p[0], "uihrp") ||
+	    !pkg_in_set(f[F_ABBREV].p[1], "ncHUFWti") ||
+	    !pkg_in_set(f[F_ABBREV].p[2], " R"))
 		return installed_error(err, lineno, "bad status abbreviation");
 	want = f[F_ABBREV].p[0];
 	status = f[F_ABBREV].p[1];
@@ -627,9 +596,9 @@ static bool take_count(const char **p, const char *end, const char *lit,
 	const char *q = *p;
 	size_t n = strlen(lit);
 
-	if (q >= end || !is_digit(*q))
+	if (q >= end || !pkg_is_digit(*q))
 		return false;
-	while (q < end && is_digit(*q)) {
+	while (q < end && pkg_is_digit(*q)) {
 		if (v > (unsigned long)-1 / 10 - 1)
 			return false;
 		v = v * 10 + (unsigned long)(*q - '0');
@@ -725,7 +694,7 @@ int tp_apt_parse_updates(struct tp_update_list *out, const char *data,
 		return tp_err_set(err, TP_EPARSE, "apt-get printed nothing");
 	tp_lines_init(&it, data, len);
 	while (tp_lines_next(&it, &line, &llen)) {
-		if ((at = find_ctl(line, llen, false)) >= 0) {
+		if ((at = pkg_find_ctl(line, llen, false)) >= 0) {
 			rc = ctl_error(err, "apt-get", it.lineno, line, at);
 			goto out;
 		}
@@ -772,7 +741,7 @@ static struct span kernel_release(const char *name)
 	if (strncmp(r.p, "unsigned-", 9) == 0)
 		r.p += 9;
 	r.len = strlen(r.p);
-	if (!is_digit(r.p[0]) || span_has_suffix(r, "-dbg") ||
+	if (!pkg_is_digit(r.p[0]) || span_has_suffix(r, "-dbg") ||
 	    span_has_suffix(r, "-dbgsym")) {
 		r.len = 0;
 		return r;

@@ -55,6 +55,8 @@
 #include "tidepatch/quote.h"
 #include "tidepatch/version.h"
 
+#include "pkg_int.h"
+
 /* A generated command line; thousands of pins fit easily. */
 #define CMD_MAX ((size_t)4 << 20)
 /* Longest file name in a stage or keep line. */
@@ -66,22 +68,6 @@
 /* validation                                                          */
 /* ------------------------------------------------------------------ */
 
-static bool is_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z');
-}
-
-static bool is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool in_set(int c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
-
 /*
  * dpkg's rule without '_', which dpkg accepts but Debian policy forbids
  * and which would make "name_version_arch.deb" ambiguous.
@@ -90,10 +76,10 @@ static bool name_ok(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || len > TP_APT_NAME_MAX || !is_alnum(s[0]))
+	if (len == 0 || len > TP_APT_NAME_MAX || !pkg_is_alnum(s[0]))
 		return false;
 	for (i = 1; i < len; i++)
-		if (!is_alnum(s[i]) && !in_set(s[i], "+-."))
+		if (!pkg_is_alnum(s[i]) && !pkg_in_set(s[i], "+-."))
 			return false;
 	return true;
 }
@@ -102,10 +88,10 @@ static bool arch_ok(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || len > TP_APT_ARCH_MAX || !is_alnum(s[0]))
+	if (len == 0 || len > TP_APT_ARCH_MAX || !pkg_is_alnum(s[0]))
 		return false;
 	for (i = 1; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '-')
+		if (!pkg_is_alnum(s[i]) && s[i] != '-')
 			return false;
 	return true;
 }
@@ -118,7 +104,7 @@ static bool version_chars_ok(const char *s, size_t len)
 	if (len == 0 || len > TP_APT_VERSION_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!is_alnum(s[i]) && !in_set(s[i], ".+~:-"))
+		if (!pkg_is_alnum(s[i]) && !pkg_in_set(s[i], ".+~:-"))
 			return false;
 	return true;
 }
@@ -188,7 +174,7 @@ static int check_dir(const char *dir, struct tp_err *err)
 				  "most %d bytes",
 				  TP_PKG_DIR_MAX);
 	for (i = 0; i < len; i++)
-		if (!is_alnum(dir[i]) && !in_set(dir[i], "._+/-"))
+		if (!pkg_is_alnum(dir[i]) && !pkg_in_set(dir[i], "._+/-"))
 			return tp_err_set(err, TP_EINVAL,
 					  "directory: bad character at "
 					  "offset %zu",
@@ -625,7 +611,7 @@ static int check_files(const struct tp_pkg_file *files, size_t n,
 		if ((rc = check_pin(&p, i, true, true, err)))
 			return rc;
 		for (j = 0; j < 64; j++)
-			if (!in_set(files[i].sha256[j], "0123456789abcdef"))
+			if (!pkg_in_set(files[i].sha256[j], "0123456789abcdef"))
 				break;
 		if (j != 64 || files[i].sha256[64] != '\0')
 			return tp_err_set(err, TP_EINVAL,
@@ -784,21 +770,6 @@ static int rollback_cmd(char **out, const char *dir,
 /* parsers                                                             */
 /* ------------------------------------------------------------------ */
 
-static long find_ctl(const char *p, size_t len, bool allow_tab)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\t' && allow_tab)
-			continue;
-		if (c < 0x20 || c == 0x7f)
-			return (long)i;
-	}
-	return -1;
-}
-
 static int dup_mem(char **out, const char *p, size_t len, struct tp_err *err)
 {
 	*out = strndup(p, len);
@@ -858,7 +829,7 @@ static int parse_file_line(struct file_line *fl, const char *line,
 	size_t i, flen;
 	long at;
 
-	if ((at = find_ctl(line, len, false)) >= 0)
+	if ((at = pkg_find_ctl(line, len, false)) >= 0)
 		return tp_err_set(err, TP_EPARSE,
 				  "%s line %zu: control character 0x%02x at "
 				  "column %ld",
@@ -868,15 +839,15 @@ static int parse_file_line(struct file_line *fl, const char *line,
 		return line_error(err, what, lineno,
 				  "expected a 64-digit sha256 and a space");
 	for (i = 0; i < 64; i++)
-		if (!in_set(line[i], "0123456789abcdef"))
+		if (!pkg_in_set(line[i], "0123456789abcdef"))
 			return line_error(err, what, lineno,
 					  "sha256 is not lowercase hex");
 	fl->hash = line;
 	p = line + 65;
-	if (p >= end || !is_digit(*p) || (*p == '0' && p + 1 < end &&
-					   is_digit(p[1])))
+	if (p >= end || !pkg_is_digit(*p) || (*p == '0' && p + 1 < end &&
+					   pkg_is_digit(p[1])))
 		return line_error(err, what, lineno, "bad size");
-	while (p < end && is_digit(*p)) {
+	while (p < end && pkg_is_digit(*p)) {
 		v = v * 10 + (unsigned long long)(*p - '0');
 		if (v > SIZE_MAX_BYTES)
 			return line_error(err, what, lineno, "size too large");
@@ -892,7 +863,7 @@ static int parse_file_line(struct file_line *fl, const char *line,
 		return line_error(err, what, lineno,
 				  "missing or overlong file name");
 	for (i = 0; i < flen; i++)
-		if (!is_alnum(p[i]) && !in_set(p[i], "._+~%-"))
+		if (!pkg_is_alnum(p[i]) && !pkg_in_set(p[i], "._+~%-"))
 			return line_error(err, what, lineno,
 					  "bad character in file name");
 	fl->file = p;
@@ -1042,7 +1013,7 @@ static int parse_query_line(struct tp_pkg_list *list,
 	long at;
 	int rc;
 
-	if ((at = find_ctl(line, len, true)) >= 0)
+	if ((at = pkg_find_ctl(line, len, true)) >= 0)
 		return tp_err_set(err, TP_EPARSE,
 				  "dpkg-query line %zu: control character "
 				  "0x%02x at column %ld",
@@ -1065,8 +1036,8 @@ static int parse_query_line(struct tp_pkg_list *list,
 	if (!name_ok(f[0], fl[0]))
 		return line_error(err, "dpkg-query", lineno,
 				  "bad package name");
-	if (fl[3] != 3 || !in_set(f[3][0], "uihrp") ||
-	    !in_set(f[3][1], "ncHUFWti") || !in_set(f[3][2], " R"))
+	if (fl[3] != 3 || !pkg_in_set(f[3][0], "uihrp") ||
+	    !pkg_in_set(f[3][1], "ncHUFWti") || !pkg_in_set(f[3][2], " R"))
 		return line_error(err, "dpkg-query", lineno,
 				  "bad status abbreviation");
 	status = f[3][1];
